@@ -1,0 +1,257 @@
+"""Preview of the launch flags the operator injects into multinode leader and worker pods.
+
+Mirrors internal/dynamo/{graph,grove,lws,utils,backend_vllm,backend_sglang,backend_trtllm}.go as
+described in reference/dynamo-operator.md §4.3-§4.6 (operator <= 1.1, with version gates).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from kubectl_dynamo.dgd import versions
+from kubectl_dynamo.dgd.explanation import LaunchPlan
+from kubectl_dynamo.dgd.model import ANN_ORIGIN_VERSION, ANN_VLLM_BACKEND, Graph, Service, _as_int
+from kubectl_dynamo.dgd.parallelism import VLLM_DP, Parallelism
+
+VLLM_RAY_PORT = "6379"  # VLLMPort
+VLLM_DP_RPC_PORT = "13445"  # dataParallelRPCPort
+VLLM_MP_MASTER_PORT = "29500"  # consts.VLLMMpMasterPort
+SGLANG_PORT = "29500"  # SglangPort
+MPI_SSH_PORT = "2222"  # consts.MpiRunSshPort
+MPI_SSH_SECRET = "mpi-run-ssh-secret"  # Helm dynamo-operator.dynamo.mpiRun.secretName default
+
+_PYTHON = re.compile(r"^(.*/)?(python\d*(\.\d+)*)$")
+
+
+@dataclass(frozen=True)
+class Deployer:
+    """How leader and workers find each other (the operator's MultinodeDeployer)."""
+
+    kind: str  # grove | lws
+    leader_host: str
+    rank: str  # the worker node-rank expression
+    rank_needs_shell: bool
+    dns_wait: bool
+
+    def worker_host(self, i: int) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class GroveDeployer(Deployer):
+    svc: str = ""
+
+    def worker_host(self, i: int) -> str:
+        return f"$(GROVE_PCSG_NAME)-$(GROVE_PCSG_INDEX)-{self.svc}-wkr-{i}.$(GROVE_HEADLESS_SERVICE)"
+
+
+@dataclass(frozen=True)
+class LWSDeployer(Deployer):
+    def worker_host(self, i: int) -> str:
+        return f"$(echo \"$LWS_LEADER_ADDRESS\" | sed 's/\\./-{i + 1}\\./')"
+
+
+def deployer_for(pathway: str, svc: Service) -> Deployer | None:
+    s = svc.name.lower()
+    if pathway == "grove":
+        return GroveDeployer(
+            kind="grove",
+            leader_host=f"$(GROVE_PCSG_NAME)-$(GROVE_PCSG_INDEX)-{s}-ldr-0.$(GROVE_HEADLESS_SERVICE)",
+            rank="$((GROVE_PCLQ_POD_INDEX + 1))",
+            rank_needs_shell=True,
+            dns_wait=False,
+            svc=s,
+        )
+    if pathway == "component":
+        return LWSDeployer(
+            kind="lws",
+            leader_host="$(LWS_LEADER_ADDRESS)",
+            rank="$(LWS_WORKER_INDEX)",
+            rank_needs_shell=False,
+            dns_wait=True,
+        )
+    return None
+
+
+# --- how flags get into the container (injectFlagsIntoContainerCommand) -----------------------
+
+def _inject(svc: Service, framework: str, flags: list[str], needs_shell: bool) -> str:
+    """The effective command line after the operator adds `flags`."""
+    cmd, args = list(svc.command), list(svc.args)
+    if cmd and _PYTHON.match(cmd[0]):
+        if needs_shell:
+            return "sh -c " + shlex.quote("exec " + shlex.join(cmd + args) + " " + " ".join(flags))
+        return shlex.join(cmd + args) + " " + " ".join(shlex.quote(f) if " " in f else f for f in flags)
+    pattern = re.compile(r"(python[0-9.]*\s+[^|&;]*" + re.escape("dynamo." + framework) + r"[^|&;]*?)(\s|$|[|&;])")
+    for i, arg in enumerate(args):
+        m = pattern.search(arg)
+        if m:
+            args[i] = arg[: m.end(1)] + " " + " ".join(flags) + arg[m.end(1) :]
+            return shlex.join(cmd + args)
+    return shlex.join(cmd + args) + "  # flags not injected: no python ... dynamo." + framework + " in command or args"
+
+
+def _leader_worker(svc: Service, framework: str, leader: list[str], worker: list[str], dep: Deployer,
+                   mode: str, reason: str, extras: list[str]) -> LaunchPlan:
+    return LaunchPlan(
+        mode=mode,
+        leader_args=leader,
+        worker_args=worker,
+        leader_command=_inject(svc, framework, leader, False),
+        worker_command=_inject(svc, framework, worker, dep.rank_needs_shell),
+        reason=reason,
+        extras=extras,
+    )
+
+
+# --- vLLM --------------------------------------------------------------------------------------
+
+def vllm_origin_version(graph: Graph, svc: Service, operator_version: str, creating: bool) -> tuple[str | None, str]:
+    """The origin version the mp gate reads, and where it came from. The mutating webhook stamps
+    the operator's own version at CREATE (>= 1.0) and never overwrites an existing value."""
+    annotations = graph.service_annotations(svc)
+    if ANN_ORIGIN_VERSION in annotations:
+        return annotations[ANN_ORIGIN_VERSION], f"annotation {ANN_ORIGIN_VERSION}"
+    if creating and versions.at_least(operator_version, versions.ORIGIN_VERSION_STAMP):
+        return operator_version, "stamped by the operator's webhook at create"
+    return None, f"no {ANN_ORIGIN_VERSION} annotation (DGD predates operator 1.0)"
+
+
+def vllm_executor_backend(graph: Graph, svc: Service, operator_version: str, creating: bool) -> tuple[str, str]:
+    """shouldUseMpBackend: the executor-backend annotation, else the origin-version gate."""
+    if not versions.at_least(operator_version, versions.VLLM_MP_ORIGIN):
+        return "ray", f"operator {operator_version} always launches vLLM TP/PP across nodes with Ray"
+    value = graph.service_annotations(svc).get(ANN_VLLM_BACKEND, "").strip().lower()
+    if value in ("mp", "ray"):
+        return value, f"annotation {ANN_VLLM_BACKEND}={value}"
+    origin, where = vllm_origin_version(graph, svc, operator_version, creating)
+    if origin is not None and versions.parse(origin) and versions.at_least(origin, versions.VLLM_MP_ORIGIN):
+        return "mp", f"origin version {origin} >= 1.0.0 ({where})"
+    if origin is not None:
+        return "ray", f"origin version {origin} < 1.0.0 or not semver ({where})"
+    return "ray", where
+
+
+def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, operator_version: str,
+                creating: bool) -> LaunchPlan:
+    n = svc.node_count
+    gpus = _as_int(svc.gpu_limit) or 0  # getContainerGPUs reads limits only
+    world = par.world
+    probes = "worker liveness/readiness/startup probes removed (leader keeps them)"
+    if not versions.at_least(operator_version, versions.VLLM_DATA_PARALLEL):
+        # before #3595 every multinode vLLM service was launched with Ray, without the flag
+        leader = ["ray start --head --port=" + VLLM_RAY_PORT + " && " + " ".join(svc.args)]
+        worker = [f"ray start --address={dep.leader_host}:{VLLM_RAY_PORT} --block"]
+        return LaunchPlan("ray", leader, worker, "/bin/sh -c " + shlex.quote(leader[0]), "/bin/sh -c " + shlex.quote(worker[0]),
+                          f"operator {operator_version} launches every multinode vLLM service with Ray", [probes])
+    if gpus > 0 and world > gpus:
+        backend, why = vllm_executor_backend(graph, svc, operator_version, creating)
+        reason = f"TP×PP = {world} > {gpus} GPU(s) per node: tensor/pipeline parallel across {n} nodes; {backend}: {why}"
+        if backend == "mp":
+            common = ["--distributed-executor-backend", "mp", "--nnodes", str(n), "--master-addr", dep.leader_host,
+                      "--master-port", VLLM_MP_MASTER_PORT]
+            extras = ["env VLLM_NIXL_SIDE_CHANNEL_HOST from status.podIP (leader and workers)", probes]
+            if versions.at_least(operator_version, versions.WAIT_FOR_LEADER_INIT):
+                extras.append(f"workers wait in init container wait-for-leader-mp (ConfigMap {graph.name}-wait-leader-script)")
+            return _leader_worker(svc, "vllm", common + ["--node-rank", "0"],
+                                  common + ["--node-rank", dep.rank, "--headless"], dep, "mp", reason, extras)
+        cmdline = shlex.join(svc.command + svc.args)
+        leader = [f"ray start --head --port={VLLM_RAY_PORT} && {cmdline} --distributed-executor-backend ray"]
+        worker = [f"ray start --address={dep.leader_host}:{VLLM_RAY_PORT} --block"]
+        extras = [probes, "Ray workers receive the model path from the leader: the model must be on every node (PVC or HF cache)"]
+        return LaunchPlan("ray", leader, worker, "/bin/sh -c " + shlex.quote(leader[0]),
+                          "/bin/sh -c " + shlex.quote(worker[0]) + "  # the vLLM command is dropped", reason, extras)
+    if gpus > 0 and world * par.dp > gpus:
+        local = gpus // world
+        total = None if par.dp_given else local * n
+        head = ["--data-parallel-hybrid-lb"]
+        if total is not None:
+            head += [VLLM_DP, str(total)]  # only added when not already on the command line
+        tail = ["--data-parallel-size-local", str(local)]
+        rest = ["--data-parallel-address", dep.leader_host, "--data-parallel-rpc-port", VLLM_DP_RPC_PORT]
+        leader = head + tail + ["--data-parallel-start-rank", "0"] + rest
+        worker = head + tail + ["--data-parallel-start-rank", f"$(( {local} * {dep.rank} ))"] + rest
+        reason = f"TP×PP = {world} <= {gpus} GPU(s) per node but TP×PP×DP = {world * par.dp} > {gpus}: data-parallel hybrid load balancing, {local} DP rank(s) per node"
+        plan = LaunchPlan("dp-hybrid-lb", leader, worker, _inject(svc, "vllm", leader, False),
+                          _inject(svc, "vllm", worker, True), reason, [probes])
+        return plan
+    if gpus == 0:
+        reason = "no resources.limits.gpu: the operator reads GPUs from limits only and injects nothing"
+    else:
+        reason = f"TP×PP×DP = {world * par.dp} <= {gpus} GPU(s) per node: nothing to spread across nodes, nothing injected"
+    return LaunchPlan("none", [], [], None, None, reason, [probes])
+
+
+# --- SGLang ------------------------------------------------------------------------------------
+
+def sglang_launch(svc: Service, dep: Deployer) -> LaunchPlan:
+    """getMultinodeFlags: injected for every multinode SGLang service; TP is not parsed."""
+    n = str(svc.node_count)
+    common = ["--dist-init-addr", f"{dep.leader_host}:{SGLANG_PORT}", "--nnodes", n]
+    return _leader_worker(svc, "sglang", common + ["--node-rank", "0"], common + ["--node-rank", dep.rank], dep,
+                          "sglang-dist", f"SGLang multinode: torch.distributed over {n} nodes, leader port {SGLANG_PORT}",
+                          ["worker liveness/readiness/startup probes removed (leader keeps them)"])
+
+
+# --- TensorRT-LLM ------------------------------------------------------------------------------
+
+_MPI_ENV = ["CUDA_VISIBLE_DEVICES", "HF_TOKEN", "HF_HOME", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME", "USER",
+            "TRTLLM_USE_UCX_KVCACHE"]
+
+
+def trtllm_gpus_per_node(svc: Service) -> int:
+    """getGPUsPerNode: requests.gpu first, then limits.gpu, else 0."""
+    for value in (svc.gpu_request, svc.gpu_limit):
+        n = _as_int(value)
+        if n is not None and n > 0:
+            return n
+    return 0
+
+
+def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> LaunchPlan:
+    n = svc.node_count
+    total = n * trtllm_gpus_per_node(svc)
+    hosts = ",".join([dep.leader_host] + [dep.worker_host(i) for i in range(n - 1)])
+    env = []
+    for name in svc.env_names + _MPI_ENV:
+        if name not in env:
+            env.append(name)
+    leader = ["mpirun", "--oversubscribe", "-n", str(total), "-H", hosts, "--mca", "pml", "ob1", "--mca", "plm_rsh_args",
+              f"-p {MPI_SSH_PORT} -o StrictHostKeyChecking=no -i $HOME/.ssh/id_rsa"]
+    for name in env:
+        leader += ["-x", name]
+    original = shlex.join(svc.command + svc.args)
+    steps = ["<install the /ssh-pk key into $HOME/.ssh>"]
+    if dep.dns_wait:
+        steps.append("<wait up to 300 s for every worker hostname to resolve>")
+    steps.append('mpirun $([ "$(id -u)" = "0" ] && echo --allow-run-as-root) ' + shlex.join(leader[1:]) + " bash -c "
+                 + shlex.quote("trtllm-llmapi-launch " + original))
+    worker = ["sshd", "-D", "-p", MPI_SSH_PORT]
+    extras = [f"secret {MPI_SSH_SECRET} mounted read-only at /ssh-pk (copied into the DGD namespace)",
+              "env OMPI_MCA_orte_keep_fqdn_hostnames=1",
+              f"workers: liveness/startup probes removed, readiness = TCP {MPI_SSH_PORT}"]
+    if pathway == "grove":
+        extras.append("Grove StartupType Explicit: the leader clique starts after the worker cliques")
+    reason = f"TensorRT-LLM multinode: one MPI job of {n} × {trtllm_gpus_per_node(svc)} = {total} ranks over SSH port {MPI_SSH_PORT}"
+    return LaunchPlan("mpirun", leader, worker, "/bin/sh -c " + shlex.quote(" && ".join(steps)),
+                      "/bin/sh -c " + shlex.quote(f"<generate host keys in $HOME/.ssh> && sshd -D -p {MPI_SSH_PORT}"),
+                      reason, extras)
+
+
+def launch_for(graph: Graph, svc: Service, backend: str | None, par: Parallelism | None, pathway: str,
+               operator_version: str, creating: bool, strict_par: Parallelism | None = None) -> LaunchPlan:
+    """The launch plan of one service. `strict_par` is the vLLM reading the mirrored operator uses."""
+    if not svc.is_multinode:
+        return LaunchPlan(reason="single-node service: nothing injected")
+    dep = deployer_for(pathway, svc)
+    if dep is None:
+        return LaunchPlan(reason="no workload is created: no multinode orchestrator")
+    if backend is None:
+        return LaunchPlan(reason="no backend detected (command or spec.backendFramework): no multinode flags are injected")
+    if backend == "vllm":
+        return vllm_launch(graph, svc, strict_par or par or Parallelism(), dep, operator_version, creating)
+    if backend == "sglang":
+        return sglang_launch(svc, dep)
+    return trtllm_launch(graph, svc, dep, pathway)

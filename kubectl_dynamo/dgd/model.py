@@ -1,0 +1,294 @@
+"""The normalised DGD model: v1alpha1 (`spec.services` map) and v1beta1 (`spec.components` list)
+read into one shape, so every rule is written once.
+
+Input is plain data (dicts as parsed from YAML or returned by the API server); nothing here reads
+files or talks to a cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+GROUP = "nvidia.com"
+KIND = "DynamoGraphDeployment"
+V1ALPHA1 = "nvidia.com/v1alpha1"
+V1BETA1 = "nvidia.com/v1beta1"
+API_VERSIONS = (V1ALPHA1, V1BETA1)
+
+# componentType values the operator knows (consts.ComponentType*). Only worker-type services get
+# backend launch logic (determineBackendFramework in graph.go).
+COMPONENT_TYPES = ("frontend", "worker", "prefill", "decode", "planner", "epp", "default")
+WORKER_TYPES = ("worker", "prefill", "decode")
+BACKENDS = ("vllm", "sglang", "trtllm")
+GPU_RESOURCE = "nvidia.com/gpu"
+MAIN_CONTAINER = "main"
+
+# DGD metadata annotations the operator reads (internal/consts/consts.go)
+ANN_ENABLE_GROVE = "nvidia.com/enable-grove"
+ANN_KAI_QUEUE = "nvidia.com/kai-scheduler-queue"
+ANN_VLLM_BACKEND = "nvidia.com/vllm-distributed-executor-backend"
+ANN_ORIGIN_VERSION = "nvidia.com/dynamo-operator-origin-version"
+ANN_WORKLOAD_PROVIDER = "nvidia.com/workload-provider"
+ANN_DISCOVERY_MODE = "nvidia.com/dynamo-kube-discovery-mode"
+ANN_DISCOVERY_BACKEND = "nvidia.com/dynamo-discovery-backend"
+ANN_WORKER_HASH = "nvidia.com/current-worker-hash"
+LABEL_DGD_NAME = "nvidia.com/dynamo-graph-deployment-name"
+LABEL_COMPONENT = "nvidia.com/dynamo-component"
+
+
+@dataclass
+class Service:
+    """One service (v1alpha1) or component (v1beta1), with the fields the operator decides on."""
+
+    name: str
+    path: str  # where it sits in the manifest, for messages: spec.services.decode
+    component_type: str | None = None
+    sub_component_type: str | None = None
+    replicas: int | None = None  # None: unset (the webhook defaults it to 1)
+    raw_replicas: Any = None
+    multinode: bool = False  # a multinode section is present
+    raw_node_count: Any = None
+    gpu_limit: Any = None  # resources.limits.gpu as written (a string in the CRD)
+    gpu_request: Any = None
+    gpu_resource: str = GPU_RESOURCE
+    image: str | None = None
+    command: list[str] = field(default_factory=list)
+    args: list[str] = field(default_factory=list)
+    env_names: list[str] = field(default_factory=list)
+    volumes: list[dict] = field(default_factory=list)
+    volume_mounts: list[dict] = field(default_factory=list)  # the main container's core/v1 mounts
+    annotations: dict[str, str] = field(default_factory=dict)  # service-level
+    scheduler_name: str | None = None
+    deprecated: list[tuple[str, str]] = field(default_factory=list)  # (field path, why)
+    raw: dict = field(default_factory=dict)
+
+    @property
+    def node_count(self) -> int:
+        """GetNumberOfNodes(): multinode.nodeCount when the section is present, else 1."""
+        if not self.multinode:
+            return 1
+        n = _as_int(self.raw_node_count)
+        return n if n is not None else 2  # +kubebuilder:default=2
+
+    @property
+    def is_multinode(self) -> bool:
+        return self.node_count > 1
+
+    @property
+    def effective_replicas(self) -> int:
+        return self.replicas if self.replicas is not None else 1
+
+    @property
+    def is_worker(self) -> bool:
+        return (self.component_type or "") in WORKER_TYPES
+
+    @property
+    def gpus_per_node(self) -> int:
+        """GPUs each pod gets: limits.gpu, else requests.gpu; 0 when unset or unreadable."""
+        for value in (self.gpu_limit, self.gpu_request):
+            n = _as_int(value)
+            if n is not None and n > 0:
+                return n
+        return 0
+
+    @property
+    def gpus_per_replica(self) -> int:
+        return self.node_count * self.gpus_per_node
+
+    @property
+    def total_gpus(self) -> int:
+        return self.effective_replicas * self.gpus_per_replica
+
+
+@dataclass
+class Graph:
+    """A DynamoGraphDeployment, either API version."""
+
+    api_version: str
+    name: str
+    namespace: str | None
+    annotations: dict[str, str]
+    labels: dict[str, str]
+    backend_framework: str | None
+    services: list[Service]
+    raw: dict
+    source: str = "-"  # file name (or "-", or "cluster") for messages
+    services_field_missing: bool = False
+
+    def service(self, name: str) -> Service | None:
+        for s in self.services:
+            if s.name == name:
+                return s
+        return None
+
+    @property
+    def has_multinode(self) -> bool:
+        return any(s.is_multinode for s in self.services)
+
+    def service_annotations(self, svc: Service) -> dict[str, str]:
+        """DGD annotations propagated into the service; service-level values win
+        (propagateDGDAnnotations)."""
+        merged = dict(self.annotations)
+        merged.update(svc.annotations)
+        return merged
+
+
+class NotADGD(ValueError):
+    """The document is not a DynamoGraphDeployment of a version the plugin reads."""
+
+
+def is_dgd(doc: Any) -> bool:
+    return isinstance(doc, dict) and doc.get("kind") == KIND and str(doc.get("apiVersion", "")).startswith(GROUP + "/")
+
+
+def is_configmap(doc: Any) -> bool:
+    return isinstance(doc, dict) and doc.get("kind") == "ConfigMap" and doc.get("apiVersion") == "v1"
+
+
+def read_graph(doc: dict, source: str = "-") -> Graph:
+    """Read one DGD document (v1alpha1 or v1beta1) into a Graph."""
+    if not is_dgd(doc):
+        raise NotADGD(f"not a {KIND}")
+    api_version = str(doc.get("apiVersion"))
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    graph = Graph(
+        api_version=api_version,
+        name=str(meta.get("name") or ""),
+        namespace=meta.get("namespace"),
+        annotations=_str_map(meta.get("annotations")),
+        labels=_str_map(meta.get("labels")),
+        backend_framework=spec.get("backendFramework"),
+        services=[],
+        raw=doc,
+        source=source,
+    )
+    if api_version == V1BETA1:
+        components = spec.get("components")
+        graph.services_field_missing = components is None
+        for i, comp in enumerate(components if isinstance(components, list) else []):
+            if isinstance(comp, dict):
+                graph.services.append(_read_v1beta1_component(comp, i))
+    else:
+        services = spec.get("services")
+        graph.services_field_missing = services is None
+        for name, svc in (services if isinstance(services, dict) else {}).items():
+            graph.services.append(_read_v1alpha1_service(str(name), svc if isinstance(svc, dict) else {}))
+    return graph
+
+
+def _read_v1alpha1_service(name: str, svc: dict) -> Service:
+    resources = svc.get("resources") if isinstance(svc.get("resources"), dict) else {}
+    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+    pod = svc.get("extraPodSpec") if isinstance(svc.get("extraPodSpec"), dict) else {}
+    main = pod.get("mainContainer") if isinstance(pod.get("mainContainer"), dict) else {}
+    multinode = svc.get("multinode")
+    s = Service(
+        name=name,
+        path=f"spec.services.{name}",
+        component_type=svc.get("componentType"),
+        sub_component_type=svc.get("subComponentType"),
+        replicas=_as_int(svc.get("replicas")),
+        raw_replicas=svc.get("replicas"),
+        multinode=isinstance(multinode, dict),
+        raw_node_count=(multinode or {}).get("nodeCount") if isinstance(multinode, dict) else None,
+        gpu_limit=limits.get("gpu"),
+        gpu_request=requests.get("gpu"),
+        gpu_resource=str(limits.get("gpuType") or requests.get("gpuType") or GPU_RESOURCE),
+        image=main.get("image"),
+        command=_str_list(main.get("command")),
+        args=_str_list(main.get("args")),
+        env_names=[e.get("name") for e in (main.get("env") or []) + (svc.get("envs") or []) if isinstance(e, dict) and e.get("name")],
+        volumes=[v for v in (pod.get("volumes") or []) if isinstance(v, dict)],
+        volume_mounts=[m for m in (main.get("volumeMounts") or []) if isinstance(m, dict)],
+        annotations=_str_map(svc.get("annotations")),
+        scheduler_name=pod.get("schedulerName"),
+        raw=svc,
+    )
+    if "dynamoNamespace" in svc:
+        s.deprecated.append((f"{s.path}.dynamoNamespace", "deprecated and ignored: the operator uses <namespace>-<dgd>"))
+    if "autoscaling" in svc:
+        s.deprecated.append((f"{s.path}.autoscaling", "deprecated and ignored: use scalingAdapter and a Planner/HPA"))
+    return s
+
+
+def _read_v1beta1_component(comp: dict, index: int) -> Service:
+    name = str(comp.get("name") or "")
+    template = comp.get("podTemplate") if isinstance(comp.get("podTemplate"), dict) else {}
+    pod = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    tmeta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)]
+    main = next((c for c in containers if c.get("name") == MAIN_CONTAINER), containers[0] if containers else {})
+    resources = main.get("resources") if isinstance(main.get("resources"), dict) else {}
+    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+    gpu_key = _gpu_key(limits) or _gpu_key(requests) or GPU_RESOURCE
+    ctype = comp.get("type")
+    multinode = comp.get("multinode")
+    return Service(
+        name=name,
+        path=f"spec.components[{index}]" + (f" ({name})" if name else ""),
+        # v1beta1 type prefill/decode was v1alpha1 worker + subComponentType
+        component_type=ctype,
+        sub_component_type=ctype if ctype in ("prefill", "decode") else None,
+        replicas=_as_int(comp.get("replicas")),
+        raw_replicas=comp.get("replicas"),
+        multinode=isinstance(multinode, dict),
+        raw_node_count=multinode.get("nodeCount") if isinstance(multinode, dict) else None,
+        gpu_limit=limits.get(gpu_key),
+        gpu_request=requests.get(gpu_key),
+        gpu_resource=gpu_key,
+        image=main.get("image"),
+        command=_str_list(main.get("command")),
+        args=_str_list(main.get("args")),
+        env_names=[e.get("name") for e in (main.get("env") or []) if isinstance(e, dict) and e.get("name")],
+        volumes=[v for v in (pod.get("volumes") or []) if isinstance(v, dict)],
+        volume_mounts=[m for m in (main.get("volumeMounts") or []) if isinstance(m, dict)],
+        annotations=_str_map(tmeta.get("annotations")),
+        scheduler_name=pod.get("schedulerName"),
+        raw=comp,
+    )
+
+
+def _gpu_key(resources: dict) -> str | None:
+    if GPU_RESOURCE in resources:
+        return GPU_RESOURCE
+    for key in resources:
+        if key.endswith("/gpu") or key.startswith("gpu."):
+            return str(key)
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _str_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(v) for v in value if v is not None]
+
+
+def _str_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
+
+
+def configmaps_by_name(docs: list[dict]) -> dict[str, dict[str, str]]:
+    """ConfigMaps from the same input, name -> data; TRT-LLM engine settings live in them."""
+    out: dict[str, dict[str, str]] = {}
+    for doc in docs:
+        if is_configmap(doc):
+            name = (doc.get("metadata") or {}).get("name")
+            if name:
+                out[str(name)] = _str_map(doc.get("data"))
+    return out

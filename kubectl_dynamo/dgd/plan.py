@@ -1,0 +1,239 @@
+"""explain: capabilities + DGD -> the operator's full decision (pathway, objects, scheduler,
+launch) and every finding, offline and cluster-aware."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kubectl_dynamo.dgd import versions
+from kubectl_dynamo.dgd.backend import choose_backend
+from kubectl_dynamo.dgd.capabilities import Capabilities
+from kubectl_dynamo.dgd.explanation import (
+    PATHWAY_COMPONENT,
+    PATHWAY_FAILED,
+    PATHWAY_GROVE,
+    Explanation,
+    ObjectRef,
+    SchedulerPlan,
+    ServicePlan,
+    TraceStep,
+)
+from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, Finding, sort_findings
+from kubectl_dynamo.dgd.launch import MPI_SSH_SECRET, launch_for
+from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, Graph, Service
+from kubectl_dynamo.dgd.names import (
+    dcd_name,
+    grove_role_cliques,
+    grove_service_object,
+    lws_instance,
+    wait_leader_configmap,
+)
+from kubectl_dynamo.dgd.parallelism import read_parallelism
+from kubectl_dynamo.dgd.pathway import PathwayDecision, decide
+from kubectl_dynamo.dgd.rules import validate
+
+KAI_SCHEDULER = "kai-scheduler"  # consts.KaiSchedulerName
+DEFAULT_KAI_QUEUE = "dynamo"  # consts.DefaultKaiSchedulerQueue
+VOLCANO_SCHEDULER = "volcano"  # SchedulerNameVolcano
+
+
+def kai_queue(graph: Graph) -> tuple[str, bool]:
+    """resolveKaiSchedulerQueueName: the trimmed annotation, else "dynamo". Returns (queue, from annotation)."""
+    q = graph.annotations.get(ANN_KAI_QUEUE, "").strip()
+    return (q, True) if q else (DEFAULT_KAI_QUEUE, False)
+
+
+def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, str]] | None = None,
+            creating: bool = True) -> Explanation:
+    """`creating`: the DGD is about to be created (a file), so the operator's webhook will stamp
+    its own version as origin; False for a live DGD, whose annotations are final."""
+    configmaps = configmaps or {}
+    version = caps.mirrored_version
+    decision = decide(graph, caps)
+    trace = [TraceStep("operator version mirrored", _version_outcome(caps))] + decision.trace
+    use_kai = decision.pathway == PATHWAY_GROVE and caps.kai_scheduler
+    queue, queue_from_ann = kai_queue(graph)
+    queue_exists = None if caps.queues is None else queue in caps.queues
+    trace.append(TraceStep("KAI-Scheduler", _kai_outcome(decision, caps, queue, queue_from_ann, queue_exists)))
+
+    services = [_service_plan(graph, svc, decision, caps, configmaps, use_kai, queue, queue_exists, creating)
+                for svc in graph.services]
+    findings = validate(graph, configmaps, version) + list(_cluster_findings(graph, caps, decision, services, use_kai, queue, queue_exists))
+    return Explanation(
+        objects=graph_objects(graph, decision.pathway, services),
+        name=graph.name,
+        namespace=graph.namespace,
+        capabilities=caps,
+        pathway=decision.pathway,
+        trace=trace,
+        services=services,
+        findings=sort_findings(findings),
+        source=graph.source,
+    )
+
+
+def graph_objects(graph: Graph, decision_pathway: str, services: list[ServicePlan]) -> list[ObjectRef]:
+    """Objects made once per DGD rather than per service."""
+    out: list[ObjectRef] = []
+    if decision_pathway == PATHWAY_GROVE:
+        out.append(ObjectRef("PodCliqueSet", graph.name))
+    if any(s.launch.mode == "mp" for s in services):
+        out.append(ObjectRef("ConfigMap", wait_leader_configmap(graph)))
+    if any(s.launch.mode == "mpirun" for s in services):
+        out.append(ObjectRef("Secret", MPI_SSH_SECRET))
+    return out
+
+
+def _version_outcome(caps: Capabilities) -> str:
+    if caps.source == "assumed":
+        if caps.version_assumed:
+            return f"{caps.mirrored_version} (the newest operator line the plugin mirrors; set --operator-version to change)"
+        return f"{caps.mirrored_version} (from --operator-version)"
+    if caps.version_assumed:
+        return f"{caps.mirrored_version} (operator version unknown; the newest line the plugin mirrors)"
+    return f"{caps.mirrored_version} (operator image tag)"
+
+
+def _kai_outcome(decision: PathwayDecision, caps: Capabilities, queue: str, from_ann: bool, exists: bool | None) -> str:
+    if decision.pathway != PATHWAY_GROVE:
+        if caps.kai_scheduler:
+            return "enabled, but KAI is injected on the Grove path only: not used"
+        return "not used (only the Grove path gets KAI)"
+    if not caps.kai_scheduler:
+        why = caps.reasons.get("kaiScheduler", "")
+        return f"not enabled ({why}): pods keep the default scheduler" if why else "not enabled: pods keep the default scheduler"
+    where = f"annotation {ANN_KAI_QUEUE}" if from_ann else "default; annotation unset"
+    state = {None: "existence not checked offline", True: "exists", False: "does NOT exist"}[exists]
+    return f"schedulerName {KAI_SCHEDULER}, label kai.scheduler/queue={queue} ({where}); queue {queue!r} {state}"
+
+
+def _service_plan(graph: Graph, svc: Service, decision: PathwayDecision, caps: Capabilities,
+                  configmaps: dict, use_kai: bool, queue: str, queue_exists: bool | None, creating: bool) -> ServicePlan:
+    choice = choose_backend(graph, svc)
+    reading = read_parallelism(choice.backend, svc, configmaps)
+    strict_used = not versions.at_least(caps.mirrored_version, versions.NORMALISED_VLLM_FLAGS)
+    operator_par = None
+    if reading is not None and reading.strict is not None:
+        operator_par = reading.strict if strict_used else reading.normalised
+    launch = launch_for(graph, svc, choice.backend, reading.value if reading else None, decision.pathway,
+                        caps.mirrored_version, creating, operator_par)
+    workload, objects = _workload(graph, svc, decision.pathway)
+    return ServicePlan(
+        name=svc.name,
+        component_type=svc.component_type,
+        backend=choice.backend,
+        replicas=svc.effective_replicas,
+        node_count=svc.node_count,
+        gpus_per_node=svc.gpus_per_node,
+        gpus_per_replica=svc.gpus_per_replica,
+        total_gpus=svc.total_gpus,
+        parallelism=reading.value if reading else None,
+        parallelism_source=reading.source if reading and reading.value else None,
+        workload=workload,
+        objects=objects,
+        scheduler=_scheduler(graph, svc, decision.pathway, use_kai, queue, queue_exists),
+        launch=launch,
+    )
+
+
+def _workload(graph: Graph, svc: Service, pathway: str) -> tuple[str | None, list[ObjectRef]]:
+    if pathway == PATHWAY_GROVE:
+        name = grove_service_object(graph, svc)
+        if not svc.is_multinode:
+            return "PodClique", [ObjectRef("PodClique", name)]
+        objs = [ObjectRef("PodCliqueScalingGroup", name)]
+        for i in range(svc.effective_replicas):
+            ldr, wkr = grove_role_cliques(graph, svc, i)
+            objs += [ObjectRef("PodClique", ldr), ObjectRef("PodClique", wkr)]
+        return "PodCliqueScalingGroup", objs
+    if pathway == PATHWAY_COMPONENT:
+        dcd = dcd_name(graph, svc)
+        objs = [ObjectRef("DynamoComponentDeployment", dcd)]
+        if not svc.is_multinode:
+            return "Deployment", objs + [ObjectRef("Deployment", dcd)]
+        for i in range(svc.effective_replicas):
+            objs += [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i)), ObjectRef("PodGroup", lws_instance(dcd, i))]
+        return "LeaderWorkerSet", objs
+    return None, []
+
+
+def _scheduler(graph: Graph, svc: Service, pathway: str, use_kai: bool, queue: str, queue_exists: bool | None) -> SchedulerPlan:
+    user = (svc.scheduler_name or "").strip() or None
+    if pathway == PATHWAY_GROVE:
+        gang = svc.node_count if svc.is_multinode else 1
+        if use_kai and user in (None, KAI_SCHEDULER):
+            return SchedulerPlan(KAI_SCHEDULER, queue, queue_exists, None, gang)
+        return SchedulerPlan(user, None, None, None, gang)
+    if pathway == PATHWAY_COMPONENT and svc.is_multinode:
+        dcd = dcd_name(graph, svc)
+        pg = lws_instance(dcd, 0) if svc.effective_replicas <= 1 else f"{dcd}-<0..{svc.effective_replicas - 1}>"
+        # the LWS path sets schedulerName volcano unconditionally, overriding any user value
+        return SchedulerPlan(VOLCANO_SCHEDULER, None, None, pg, svc.node_count)
+    return SchedulerPlan(user, None, None, None, None)
+
+
+def _cluster_findings(graph: Graph, caps: Capabilities, decision: PathwayDecision, services: list[ServicePlan],
+                      use_kai: bool, queue: str, queue_exists: bool | None) -> Iterator[Finding]:
+    for problem in caps.problems:
+        yield Finding(ERROR, "OPERATOR_CONFIG", problem, None, "fix the operator's Helm values or install the missing API")
+    if decision.pathway == PATHWAY_FAILED:
+        yield Finding(ERROR, "NO_MULTINODE_ORCHESTRATOR",
+                      f"the operator will fail this DGD with \"{decision.failure}\": no child objects or pods are created",
+                      None, _orchestrator_hint(caps))
+    if caps.restart_needed:
+        yield Finding(WARNING, "OPERATOR_RESTART_NEEDED",
+                      f"{', '.join(caps.restart_needed)} appeared after the operator pod started; it detects APIs only at start-up",
+                      None, "restart the operator: kubectl rollout restart deployment -n <operator-namespace> <operator-deployment>")
+    if use_kai and queue_exists is False:
+        yield Finding(ERROR, "QUEUE_MISSING", f"queue '{queue}' not found in cluster: the operator fails the DGD at reconcile",
+                      None, f"create the KAI queue {queue!r} (queues.scheduling.run.ai, cluster-scoped) or set {ANN_KAI_QUEUE} to an existing queue")
+    for plan in services:
+        svc = graph.service(plan.name)
+        if svc is None:
+            continue
+        if use_kai and svc.scheduler_name and svc.scheduler_name not in (KAI_SCHEDULER,):
+            yield Finding(INFO, "SCHEDULER_OVERRIDE", f"schedulerName {svc.scheduler_name!r} is kept: KAI-Scheduler is not injected for this service",
+                          plan.name, None)
+        if decision.pathway == PATHWAY_GROVE and svc.is_multinode and not versions.at_least(caps.mirrored_version, versions.GANG_MIN_AVAILABLE_FIX):
+            yield Finding(WARNING, "GANG_MIN_AVAILABLE",
+                          f"operator {caps.mirrored_version} sets minAvailable=1 on the worker clique, so the gang of {svc.node_count} is not scheduled as one (#7811)",
+                          plan.name, "upgrade the operator to 1.1 or newer")
+        if decision.pathway == PATHWAY_COMPONENT and svc.is_multinode:
+            if not svc.command or not svc.args:
+                yield Finding(ERROR, "LWS_NO_COMMAND", "LWS pods need the main container's command and args both set "
+                              "(\"container Command cannot be nil for LWS pod\")", plan.name,
+                              "set extraPodSpec.mainContainer.command and args")
+            if svc.gpu_limit is None:
+                yield Finding(ERROR, "LWS_NO_GPU_LIMIT", "GPU limit is not set for LWS worker pod", plan.name,
+                              "set resources.limits.gpu")
+    yield from _capacity_findings(caps, services)
+
+
+def _orchestrator_hint(caps: Capabilities) -> str:
+    if caps.detected.grove and not caps.grove:
+        return "Grove is installed but disabled in the operator: helm upgrade ... --set global.grove.enabled=true, then restart the operator"
+    if caps.detected.lws and not caps.detected.volcano:
+        return "LWS needs Volcano too: install Volcano (scheduling.volcano.sh) and restart the operator, or install Grove"
+    return "install Grove (recommended) or LeaderWorkerSet + Volcano, then restart the operator; or remove the multinode sections"
+
+
+def _capacity_findings(caps: Capabilities, services: list[ServicePlan]) -> Iterator[Finding]:
+    """First-fit decreasing of every pod's GPUs into the free GPUs of schedulable nodes."""
+    if caps.free_gpus_per_node is None:
+        return
+    free = sorted(caps.free_gpus_per_node, reverse=True)
+    pods = [(s.gpus_per_node, s.name) for s in services if s.gpus_per_node > 0
+            for _ in range(s.replicas * s.node_count)]
+    short: dict[str, int] = {}
+    for gpus, name in sorted(pods, reverse=True):
+        for i, f in enumerate(free):
+            if f >= gpus:
+                free[i] -= gpus
+                break
+        else:
+            short[name] = short.get(name, 0) + 1
+    for plan in services:
+        if plan.name in short:
+            yield Finding(WARNING, "INSUFFICIENT_GPUS",
+                          f"{short[plan.name]} of {plan.replicas * plan.node_count} pod(s) needing {plan.gpus_per_node} GPU(s) each do not fit on the free GPUs of schedulable nodes now",
+                          plan.name, "free GPUs, add nodes, or lower gpu/nodeCount; see kubectl dynamo doctor for the largest shape that fits")
