@@ -99,10 +99,8 @@ def resolve(
     config = config or OrchestratorConfig()
     version = operator_version or versions.NEWEST_KNOWN
     has_overrides = versions.at_least(version, versions.CONFIG_OVERRIDES)
-    if not has_overrides:
-        config_used = OrchestratorConfig()  # before 1.0 everything was pure auto-detect
-    else:
-        config_used = config
+    # before 1.0 everything was pure auto-detect: the configuration had no orchestrator overrides
+    config_used = config if has_overrides else OrchestratorConfig()
     problems: list[str] = []
     reasons: dict[str, str] = {}
 
