@@ -1,0 +1,163 @@
+"""Typed errors and the one place that turns them into an exit code.
+
+Commands raise these (or let click raise its usage errors); only `handle()` at the entry point
+prints them, as one `error: ...` line on stderr. Findings are not errors: a command that ran and
+found problems returns exit code 1 from its `run()`.
+
+Exit codes (SPEC "Exit codes"): 0 ok, 1 findings, 2 usage or unusable input, 3 cluster unusable,
+4 `apply --wait` timed out. Ctrl-C is 130 and a closed stdout pipe is 141, as a shell reports a
+process killed by SIGINT/SIGPIPE.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import TextIO
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_CLUSTER = 3
+EXIT_WAIT_TIMEOUT = 4
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+TRACEBACK_VERBOSITY = 6  # kubectl's -v=6 and above may show more than one line
+
+
+class PipeClosed(Exception):
+    """Whoever read stdout went away (`... | head`): not an error worth a message. Raised in place
+    of BrokenPipeError so that click's own EPIPE handling (exit 1) does not claim it."""
+
+
+class DynamoError(Exception):
+    """An expected failure with its exit code; the message is lower-case, without a trailing period,
+    names the flag, file or object, and says what to do."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def lines(self) -> list[str]:
+        """What the entry point prints, without the `error: ` prefix of the first line."""
+        return [self.message]
+
+
+class UsageError(DynamoError):
+    """A bad flag, argument or combination of them (exit 2). The entry point adds kubectl's
+    "See 'kubectl dynamo X -h' for help and examples." line; `command_path` is filled in by the
+    command that was running when it is not given."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, command_path: str | None = None) -> None:
+        super().__init__(message)
+        self.command_path = command_path
+
+    def lines(self) -> list[str]:
+        path = self.command_path or "kubectl dynamo"
+        return [self.message, f"See '{path} -h' for help and examples."]
+
+
+class InputError(DynamoError):
+    """Input that cannot be used: unreadable file, not YAML, not a Kubernetes object (exit 2)."""
+
+    exit_code = 2
+
+
+class ClusterError(DynamoError):
+    """The cluster could not be used: unreachable, TLS, authentication, forbidden, timeout (exit 3)."""
+
+    exit_code = 3
+
+
+class WaitTimeout(DynamoError):
+    """`apply --wait` gave up before the deployment became ready (exit 4)."""
+
+    exit_code = 4
+
+
+def _click_lines(exc: BaseException) -> tuple[list[str], int]:
+    """A click usage error in our words: `error: <message>` plus the "See ... -h" line."""
+    import click
+
+    if isinstance(exc, click.UsageError):
+        message = _kubectl_case(exc.format_message())
+        path = exc.ctx.command_path if exc.ctx is not None else "kubectl dynamo"
+        return [message, f"See '{path} -h' for help and examples."], EXIT_USAGE
+    if isinstance(exc, click.ClickException):
+        return [_kubectl_case(exc.format_message())], exc.exit_code
+    raise TypeError(exc)  # pragma: no cover - only called for click exceptions
+
+
+def _kubectl_case(message: str) -> str:
+    """click says "No such option: --foo."; kubectl says "unknown flag: --foo"."""
+    message = message.strip()
+    if message.startswith("No such option: "):
+        message = "unknown flag: " + message[len("No such option: "):]
+    elif message.startswith("No such command "):
+        message = "unknown command " + message[len("No such command "):]
+    if message and message[0].isupper() and not message[:2].isupper():
+        message = message[0].lower() + message[1:]
+    return message.rstrip(".")
+
+
+def handle(exc: BaseException, *, verbosity: int = 0, color: str = "auto", stderr: TextIO | None = None) -> int:
+    """Print `exc` as kubectl would and return the process exit code.
+
+    Expected errors are one `error: ...` line (usage errors add the "See ... -h" line); the traceback
+    follows only at -v=6 and above. Unexpected exceptions are bugs: one line saying so, traceback at
+    -v=6, exit 1.
+    """
+    import click
+
+    err = stderr if stderr is not None else sys.stderr
+    if isinstance(exc, (PipeClosed, BrokenPipeError)):
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, (KeyboardInterrupt, click.Abort)):
+        _write(err, ["interrupted"], color)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, DynamoError):
+        lines, code = exc.lines(), exc.exit_code
+    elif isinstance(exc, click.ClickException):
+        lines, code = _click_lines(exc)
+    else:
+        lines = [
+            f"unexpected {type(exc).__name__}: {exc}",
+            "this is a bug in kubectl-dynamo; rerun with -v=6 for the traceback and report it",
+        ]
+        code = 1
+    if verbosity >= TRACEBACK_VERBOSITY:
+        err.write("".join(traceback.format_exception(exc)))
+    _write(err, lines, color)
+    return code
+
+
+def _write(err: TextIO, lines: list[str], color: str) -> None:
+    from kubectl_dynamo.report.color import palette_for
+
+    prefix = palette_for(err, color).error("error:")
+    try:
+        err.write(f"{prefix} {lines[0]}\n")
+        for line in lines[1:]:
+            err.write(f"{line}\n")
+        err.flush()
+    except (OSError, ValueError):  # stderr itself is gone: nothing left to tell
+        pass
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush cannot fail again
+    (the recipe from the Python docs on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,140 @@
+"""The `kubectl dynamo` root command.
+
+Subcommands are registered lazily: `COMMANDS` maps a name to the module and function that build it,
+plus the one-line summary the root help shows, so `kubectl dynamo --help` imports no command module
+and no command imports another's dependencies (offline commands never import `kubernetes`).
+Adding a command is one line in `COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from kubectl_dynamo import __version__
+from kubectl_dynamo.cli import errors
+from kubectl_dynamo.cli.options import GlobalOptions, _format_split_options, add_global_params
+
+PROG_NAME = "kubectl dynamo"
+COMPLETE_VAR = "_KUBECTL_DYNAMO_COMPLETE"  # not derived from PROG_NAME: it has a space
+
+# name -> ("module:function returning a click.Command", summary shown by the root help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("kubectl_dynamo.cli.init_cmd:init", "Scaffold a multinode DynamoGraphDeployment"),
+    "validate": ("kubectl_dynamo.cli.validate_cmd:validate", "Check DynamoGraphDeployment manifests offline"),
+    "explain": ("kubectl_dynamo.cli.explain_cmd:explain", "Show what the operator will create for a DGD, and why"),
+    "version": ("kubectl_dynamo.cli.version_cmd:version", "Print the client (and server) version"),
+}
+
+EPILOG = """\b
+Examples:
+  # Scaffold a vLLM deployment spanning 2 nodes with 8 GPUs each, and check it
+  kubectl dynamo init my-llm --nodes 2 --gpus 8 --model Qwen/Qwen3-32B > my-llm.yaml
+  kubectl dynamo validate -f my-llm.yaml
+
+\b
+  # See which orchestrator, scheduler and launch flags it gets on a Grove + KAI cluster
+  kubectl dynamo explain -f my-llm.yaml --assume grove,kai
+
+\b
+  # Print the client version as JSON
+  kubectl dynamo version --client -o json
+
+Use "kubectl dynamo <command> -h" for more information about a command."""
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use, from a name -> "module:function" map."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Registry order (the SPEC's order: the workflow), then any added eagerly."""
+        return [*self.lazy_commands, *(n for n in self.commands if n not in self.lazy_commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in self.lazy_commands:
+            return None
+        target = self.lazy_commands[cmd_name][0]
+        module_name, _, attr = target.partition(":")
+        cmd = getattr(importlib.import_module(module_name), attr)
+        if not isinstance(cmd, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        add_global_params(cmd)
+        self.commands[cmd_name] = cmd
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands from the registry's summaries, without importing them."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy_commands:
+                rows.append((name, self.lazy_commands[name][1]))
+            else:
+                rows.append((name, self.commands[name].get_short_help_str()))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        _format_split_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+@click.group(
+    "kubectl-dynamo",
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    invoke_without_command=True,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Check, explain and deploy multinode NVIDIA Dynamo graphs (DynamoGraphDeployments).
+
+    Catches what keeps a multinode DGD Pending before you apply it: orchestrator and scheduler
+    availability, nodeCount × GPUs against tensor/pipeline parallelism, name budgets and free GPUs.
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+add_global_params(cli)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit code; every error is
+    printed here, once, by errors.handle()."""
+    opts = GlobalOptions()
+    try:
+        rv = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name=PROG_NAME,
+            complete_var=COMPLETE_VAR,
+            standalone_mode=False,
+            obj=opts,
+        )
+        code = rv if isinstance(rv, int) else 0
+        sys.stdout.flush()
+        return code
+    except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
+        if isinstance(exc, SystemExit):
+            raise
+        return errors.handle(exc, verbosity=opts.verbosity, color=opts.color)
+
+
+def main() -> None:
+    """Console-script entry point (`kubectl-dynamo`, `python -m kubectl_dynamo`)."""
+    sys.exit(run())
+
+
+__all__ = ["COMMANDS", "LazyGroup", "cli", "main", "run", "__version__"]

@@ -1,0 +1,83 @@
+"""Machine output: JSON (indent 2) and YAML (block style, keys in the order the code wrote them),
+and kubectl's `{"kind": "List", "items": [...]}` wrapper for several objects.
+
+YAML is imported only here, when YAML is written; the C emitter is used when PyYAML has it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from kubectl_dynamo.report.output import Printer
+
+
+def as_list(items: Sequence[Any]) -> dict:
+    """kubectl's wrapper for several objects."""
+    return {"kind": "List", "items": list(items)}
+
+
+def one_or_list(items: Sequence[Any]) -> Any:
+    """One object as itself, several as a List (what `kubectl get -o json` does)."""
+    return items[0] if len(items) == 1 else as_list(items)
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _dumper() -> type:
+    import yaml
+
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+    class _Dumper(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def str_representer(dumper: Any, value: str) -> Any:
+        # multi-line strings (scripts, engine configs) as readable `|` blocks
+        style = "|" if "\n" in value and not value.endswith((" ", "\t")) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, str_representer)
+    return _Dumper
+
+
+def dump_yaml(data: Any) -> str:
+    import yaml
+
+    return yaml.dump(data, Dumper=_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def dump_yaml_documents(docs: Sequence[Any]) -> str:
+    """Several documents separated by `---`, as `kubectl apply -f -` reads them."""
+    import yaml
+
+    return yaml.dump_all(
+        list(docs),
+        Dumper=_dumper(),
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        explicit_start=len(docs) > 1,
+    )
+
+
+def json_printer(to_data: Callable[[Any], Any]) -> Printer:
+    def print_json(result: Any, out: TextIO) -> None:
+        out.write(dump_json(to_data(result)))
+
+    return print_json
+
+
+def yaml_printer(to_data: Callable[[Any], Any]) -> Printer:
+    def print_yaml(result: Any, out: TextIO) -> None:
+        out.write(dump_yaml(to_data(result)))
+
+    return print_yaml
+
+
+def data_printers(to_data: Callable[[Any], Any]) -> dict[str, Printer]:
+    """`json` and `yaml` printers of the same data, to merge into a command's printer map."""
+    return {"json": json_printer(to_data), "yaml": yaml_printer(to_data)}
