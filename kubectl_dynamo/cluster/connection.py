@@ -1,0 +1,111 @@
+"""From kubeconfig flags to an API client: the only place that loads credentials.
+
+Order (kubectl's): --kubeconfig, else KUBECONFIG (several files merged), else ~/.kube/config, else
+in-cluster service account. The kubeconfig is never written (persist_config=False), so refreshed
+exec/OIDC tokens stay in memory. `kubernetes` is imported here, lazily, and nowhere offline.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from kubectl_dynamo.cli.errors import ClusterError
+
+SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+
+
+@dataclass
+class ConnectionOptions:
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    request_timeout: float = 30.0  # seconds; 0 = none
+
+
+@dataclass
+class Connection:
+    api: Any  # kubernetes.client.ApiClient
+    context: str | None  # None in-cluster
+    namespace: str  # --namespace, else the context's, else "default"
+    host: str
+    timeout: float | None  # per request, seconds
+    user: str | None = None
+
+
+def _kubeconfig_paths(explicit: str | None) -> str | None:
+    """The kubeconfig the client should merge, or None when there is none (then in-cluster)."""
+    if explicit:
+        if not os.path.exists(os.path.expanduser(explicit)):
+            raise ClusterError(f"stat {explicit}: no such file or directory (--kubeconfig)")
+        return os.path.expanduser(explicit)
+    env = os.environ.get("KUBECONFIG", "")
+    existing = [p for p in env.split(os.pathsep) if p and os.path.exists(os.path.expanduser(p))]
+    if existing:
+        return os.pathsep.join(os.path.expanduser(p) for p in existing)
+    default = os.path.expanduser("~/.kube/config")
+    return default if os.path.exists(default) else None
+
+
+def connect(opts: ConnectionOptions) -> Connection:
+    """Resolve one context and build its client. Raises ClusterError (exit 3) with one line."""
+    from kubernetes import client
+    from kubernetes.config import ConfigException, incluster_config, kube_config
+
+    timeout = opts.request_timeout or None
+    path = _kubeconfig_paths(opts.kubeconfig)
+    if path is None:
+        if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            raise ClusterError("no kubeconfig found (--kubeconfig, KUBECONFIG, ~/.kube/config) and not running inside a cluster")
+        if opts.context:
+            raise ClusterError(f"--context {opts.context} cannot be used in-cluster: there is no kubeconfig")
+        cfg = client.Configuration()
+        try:
+            incluster_config.load_incluster_config(client_configuration=cfg)
+        except ConfigException as exc:
+            raise ClusterError(f"in-cluster configuration: {exc}") from exc
+        namespace = opts.namespace
+        if not namespace and os.path.exists(SA_NAMESPACE_FILE):
+            with open(SA_NAMESPACE_FILE) as f:
+                namespace = f.read().strip()
+        return Connection(client.ApiClient(cfg), None, namespace or "default", cfg.host, timeout)
+
+    try:
+        contexts, active = kube_config.list_kube_config_contexts(config_file=path)
+    except ConfigException as exc:
+        raise ClusterError(f"invalid kubeconfig: {exc}") from exc
+    except Exception as exc:  # unreadable YAML and the like
+        raise ClusterError(f"cannot read kubeconfig {path}: {exc}") from exc
+    if opts.context:
+        ctx = next((c for c in contexts or [] if c.get("name") == opts.context), None)
+        if ctx is None:
+            raise ClusterError(f'context "{opts.context}" does not exist (--context); see kubectl config get-contexts')
+    else:
+        ctx = active
+        if not ctx:
+            raise ClusterError('no context is currently set, use "--context" or "kubectl config use-context <context>"')
+    cfg = client.Configuration()
+    try:
+        kube_config.load_kube_config(config_file=path, context=ctx["name"], client_configuration=cfg, persist_config=False)
+    except ConfigException as exc:
+        raise ClusterError(f"context {ctx['name']}: {exc}") from exc
+    except Exception as exc:  # exec plugin failures, unreadable certificate files
+        raise ClusterError(f"context {ctx['name']}: cannot load credentials: {exc}") from exc
+    namespace = opts.namespace or (ctx.get("context") or {}).get("namespace") or "default"
+    return Connection(client.ApiClient(cfg), ctx["name"], namespace, cfg.host, timeout,
+                      user=(ctx.get("context") or {}).get("user"))
+
+
+def list_contexts(kubeconfig: str | None = None) -> list[str]:
+    """Context names, for shell completion; empty when there is no kubeconfig."""
+    path = _kubeconfig_paths(kubeconfig)
+    if path is None:
+        return []
+    from kubernetes.config import kube_config
+
+    try:
+        contexts, _ = kube_config.list_kube_config_contexts(config_file=path)
+    except Exception:
+        return []
+    return [c["name"] for c in contexts or []]

@@ -1,0 +1,203 @@
+"""GPU and network inventory from Node objects and the GPU requests of pods on them.
+
+Pure functions over plain dicts (as the API returns them), so they are unit-tested with data.
+Resource and label names: NVIDIA device plugin / GPU feature discovery / NFD / Network Operator
+(reference/orchestrators.md §6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+GPU = "nvidia.com/gpu"
+MIG_PREFIX = "nvidia.com/mig-"
+SHARED_SUFFIX = ".shared"
+# the device plugin's common taint; the ExtendedResourceToleration admission plugin (and most GPU
+# pods) tolerate it, so it does not make a node unschedulable for GPU work
+GPU_TAINT_KEY = "nvidia.com/gpu"
+RDMA_LABELS = (
+    "feature.node.kubernetes.io/rdma.capable",
+    "feature.node.kubernetes.io/rdma.available",
+    "feature.node.kubernetes.io/custom-rdma.capable",
+    "feature.node.kubernetes.io/pci-15b3.present",
+)
+SRIOV_RESOURCES = ("nvidia.com/mlnxnics", "nvidia.com/hostdev", "nvidia.com/sriovlegacy")
+EFA = "vpc.amazonaws.com/efa"
+CLIQUE_LABEL = "nvidia.com/gpu.clique"
+
+
+@dataclass
+class NodeGPUs:
+    name: str
+    product: str | None
+    allocatable: int
+    requested: int
+    ready: bool
+    cordoned: bool
+    taints: list[str] = field(default_factory=list)  # key=value:Effect of NoSchedule/NoExecute taints
+    mig: dict[str, int] = field(default_factory=dict)  # MIG / shared GPU resources allocatable
+    rdma: dict[str, int] = field(default_factory=dict)  # rdma/*, EFA and SR-IOV resources allocatable
+    network_labels: list[str] = field(default_factory=list)
+    clique: str | None = None  # NVLink domain (GB200 MNNVL)
+    memory_mib: int | None = None
+
+    @property
+    def free(self) -> int:
+        return max(0, self.allocatable - self.requested)
+
+    @property
+    def blocking_taints(self) -> list[str]:
+        return [t for t in self.taints if not t.startswith(GPU_TAINT_KEY + "=") and not t.startswith(GPU_TAINT_KEY + ":")]
+
+    @property
+    def schedulable(self) -> bool:
+        return self.ready and not self.cordoned and not self.blocking_taints
+
+    @property
+    def fabric(self) -> str | None:
+        if any(k.startswith("rdma/") for k in self.rdma) or self.network_labels:
+            return "rdma"
+        if EFA in self.rdma:
+            return "efa"
+        if any(k in SRIOV_RESOURCES for k in self.rdma):
+            return "sriov"
+        return None
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "product": self.product,
+            "allocatable": self.allocatable,
+            "requested": self.requested,
+            "free": self.free,
+            "schedulable": self.schedulable,
+            "ready": self.ready,
+            "cordoned": self.cordoned,
+            "taints": list(self.taints),
+            "mig": dict(self.mig),
+            "rdma": dict(self.rdma),
+            "networkLabels": list(self.network_labels),
+            "clique": self.clique,
+        }
+
+
+@dataclass
+class Inventory:
+    nodes: list[NodeGPUs]
+
+    @property
+    def total(self) -> int:
+        return sum(n.allocatable for n in self.nodes)
+
+    @property
+    def free(self) -> int:
+        return sum(n.free for n in self.nodes if n.schedulable)
+
+    def free_per_schedulable_node(self) -> list[int]:
+        return [n.free for n in self.nodes if n.schedulable and n.free > 0]
+
+    def largest_fit(self) -> tuple[int, int]:
+        """The largest nodes × gpusPerNode shape that fits on free GPUs now (most GPUs in all;
+        on a tie, more GPUs per node, since fewer nodes means less cross-node traffic)."""
+        return largest_fit(self.free_per_schedulable_node())
+
+    def to_dict(self) -> dict:
+        nodes, gpus = self.largest_fit()
+        return {
+            "nodes": [n.to_dict() for n in self.nodes],
+            "total": self.total,
+            "free": self.free,
+            "largestFit": {"nodes": nodes, "gpusPerNode": gpus},
+        }
+
+
+def largest_fit(free: list[int]) -> tuple[int, int]:
+    best = (0, 0)
+    for g in sorted(set(f for f in free if f > 0), reverse=True):
+        count = sum(1 for f in free if f >= g)
+        if count * g > best[0] * best[1]:
+            best = (count, g)
+    return best
+
+
+def _qty_int(value) -> int:
+    """Extended resources are whole numbers; anything else (e.g. "1k") is read best-effort."""
+    if value is None:
+        return 0
+    s = str(value).strip()
+    if s.isdigit():
+        return int(s)
+    suffixes = {"k": 10**3, "M": 10**6, "G": 10**9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    for suf, mult in suffixes.items():
+        if s.endswith(suf) and s[: -len(suf)].isdigit():
+            return int(s[: -len(suf)]) * mult
+    return 0
+
+
+def pod_gpu_requests(pod: dict) -> int:
+    """GPUs a pod holds: the larger of the sum over containers and the largest init container
+    (the scheduler's effective request); limits stand in for requests when only they are set."""
+    spec = pod.get("spec") or {}
+
+    def one(c: dict) -> int:
+        res = c.get("resources") or {}
+        req = (res.get("requests") or {}).get(GPU)
+        lim = (res.get("limits") or {}).get(GPU)
+        return _qty_int(req if req is not None else lim)
+
+    main = sum(one(c) for c in spec.get("containers") or [])
+    init = max([one(c) for c in spec.get("initContainers") or []] or [0])
+    return max(main, init)
+
+
+def pod_holds_resources(pod: dict) -> bool:
+    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+
+
+def node_inventory(node: dict, requested: int) -> NodeGPUs:
+    meta = node.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    status = node.get("status") or {}
+    alloc = status.get("allocatable") or {}
+    spec = node.get("spec") or {}
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+    taints = []
+    for t in spec.get("taints") or []:
+        if t.get("effect") in ("NoSchedule", "NoExecute"):
+            kv = t.get("key", "") + (f"={t['value']}" if t.get("value") else "")
+            taints.append(f"{kv}:{t.get('effect')}")
+    mig = {k: _qty_int(v) for k, v in alloc.items() if (k.startswith(MIG_PREFIX) or k.endswith(SHARED_SUFFIX)) and _qty_int(v) > 0}
+    rdma = {k: _qty_int(v) for k, v in alloc.items()
+            if (k.startswith("rdma/") or k == EFA or k in SRIOV_RESOURCES) and _qty_int(v) > 0}
+    network = [k for k in RDMA_LABELS if labels.get(k) == "true"]
+    mem = labels.get("nvidia.com/gpu.memory")
+    return NodeGPUs(
+        name=meta.get("name", ""),
+        product=labels.get("nvidia.com/gpu.product"),
+        allocatable=_qty_int(alloc.get(GPU)),
+        requested=requested,
+        ready=ready,
+        cordoned=bool(spec.get("unschedulable")),
+        taints=taints,
+        mig=mig,
+        rdma=rdma,
+        network_labels=network,
+        clique=labels.get(CLIQUE_LABEL),
+        memory_mib=int(mem) if mem and mem.isdigit() else None,
+    )
+
+
+def build_inventory(nodes: list[dict], pods: list[dict]) -> Inventory:
+    """GPU nodes only (allocatable GPUs, MIG or shared GPUs, or a GPU product label)."""
+    requested: dict[str, int] = {}
+    for pod in pods:
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node and pod_holds_resources(pod):
+            requested[node] = requested.get(node, 0) + pod_gpu_requests(pod)
+    out = []
+    for node in nodes:
+        inv = node_inventory(node, requested.get((node.get("metadata") or {}).get("name", ""), 0))
+        if inv.allocatable or inv.mig or inv.product:
+            out.append(inv)
+    out.sort(key=lambda n: n.name)
+    return Inventory(out)
