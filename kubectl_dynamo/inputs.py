@@ -131,10 +131,10 @@ def parse_documents(text: str, source: str) -> list[Document]:
         if obj is None:  # an empty document (`---` at the end, comments only)
             continue
         doc = Document(obj=obj, source=source, index=index, line=line)
-        _check_object(doc)
-        if _is_list(obj):
+        if _is_list(obj):  # kubectl's List needs no apiVersion to be read back
             docs.extend(_flatten(doc))
         else:
+            _check_object(doc)
             docs.append(doc)
     return docs
 
@@ -175,7 +175,9 @@ def _yaml_message(e: Any, source: str) -> str:
     return f"{name} is not valid YAML{where}: {problem}"
 
 
-def _is_list(obj: dict) -> bool:
+def _is_list(obj: Any) -> bool:
+    if not isinstance(obj, dict):
+        return False
     kind = obj.get("kind")
     return isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list)
 

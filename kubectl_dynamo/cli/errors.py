@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import TextIO
+from typing import Any, TextIO
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -84,25 +84,36 @@ class WaitTimeout(DynamoError):
 
 
 def _click_lines(exc: BaseException) -> tuple[list[str], int]:
-    """A click usage error in our words: `error: <message>` plus the "See ... -h" line."""
+    """A click usage error in kubectl's words: `error: <message>` plus the "See ... -h" line."""
     import click
 
     if isinstance(exc, click.UsageError):
-        message = _kubectl_case(exc.format_message())
         path = exc.ctx.command_path if exc.ctx is not None else "kubectl dynamo"
-        return [message, f"See '{path} -h' for help and examples."], EXIT_USAGE
+        return [_usage_message(exc, path), f"See '{path} -h' for help and examples."], EXIT_USAGE
     if isinstance(exc, click.ClickException):
         return [_kubectl_case(exc.format_message())], exc.exit_code
     raise TypeError(exc)  # pragma: no cover - only called for click exceptions
 
 
+def _usage_message(exc: Any, path: str) -> str:
+    """kubectl says `unknown flag: --foo` and `unknown command "foo" for "kubectl"`."""
+    import click
+
+    maybe = getattr(exc, "possibilities", None)
+    suffix = f" (did you mean {' or '.join(maybe)}?)" if maybe else ""
+    if isinstance(exc, click.NoSuchOption):
+        return f"unknown flag: {exc.option_name}{suffix}"
+    command = getattr(exc, "command_name", None)
+    if command is None and exc.message.startswith("No such command "):
+        command = exc.message[len("No such command "):].rstrip(".").strip("'\"")
+    if command is not None:
+        return f'unknown command "{command}" for "{path}"{suffix}'
+    return _kubectl_case(exc.format_message())
+
+
 def _kubectl_case(message: str) -> str:
-    """click says "No such option: --foo."; kubectl says "unknown flag: --foo"."""
+    """click's "Missing argument 'NAME'." as a kubectl-style message: lower-case, no period."""
     message = message.strip()
-    if message.startswith("No such option: "):
-        message = "unknown flag: " + message[len("No such option: "):]
-    elif message.startswith("No such command "):
-        message = "unknown command " + message[len("No such command "):]
     if message and message[0].isupper() and not message[:2].isupper():
         message = message[0].lower() + message[1:]
     return message.rstrip(".")

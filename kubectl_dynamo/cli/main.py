@@ -54,6 +54,9 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.lazy_commands = lazy_commands
 
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        super().add_command(add_global_params(cmd), name)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Registry order (the SPEC's order: the workflow), then any added eagerly."""
         return [*self.lazy_commands, *(n for n in self.commands if n not in self.lazy_commands)]

@@ -63,7 +63,7 @@ def parse_duration(text: str) -> float:
     if re.fullmatch(r"\d+", value):
         return float(value)
     if not value or _DURATION_PART.sub("", value) != "":
-        raise ValueError(f"invalid duration {text!r}: use a number with a unit, e.g. 30s, 2m, 1h30m")
+        raise ValueError(f"{text!r} is not a duration (use a number with a unit: 30s, 2m, 1h30m; 0 for none)")
     return sum(float(num) * _UNIT_SECONDS[unit] for num, unit in _DURATION_PART.findall(value))
 
 

@@ -63,7 +63,11 @@ def service_row(plan: ServicePlan) -> list[str]:
 
 
 def _args(args: Sequence[str]) -> str:
-    return shlex.join(args) if args else "(none)"
+    """Space-joined; quoted only where a value holds blanks or quotes (`$(LWS_LEADER_ADDRESS)` is
+    Kubernetes' env expansion, not the shell's, so it stays bare)."""
+    if not args:
+        return "(none)"
+    return " ".join(shlex.quote(a) if not a or any(c in a for c in " \t\n'\"") else a for a in args)
 
 
 def render_launch(plan: ServicePlan, out: TextIO, palette: Palette = PLAIN) -> None:

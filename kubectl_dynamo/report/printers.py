@@ -13,14 +13,16 @@ from typing import Any, TextIO
 from kubectl_dynamo.report.output import Printer
 
 
-def as_list(items: Sequence[Any]) -> dict:
-    """kubectl's wrapper for several objects."""
-    return {"kind": "List", "items": list(items)}
+def as_list(items: Sequence[Any], api_version: str | None = None) -> dict:
+    """kubectl's wrapper for several objects. Reports (SPEC) carry no apiVersion; manifests meant
+    for `kubectl apply -f -` need `api_version="v1"`, or kubectl refuses to decode them."""
+    head = {"apiVersion": api_version} if api_version else {}
+    return {**head, "kind": "List", "items": list(items)}
 
 
-def one_or_list(items: Sequence[Any]) -> Any:
+def one_or_list(items: Sequence[Any], api_version: str | None = None) -> Any:
     """One object as itself, several as a List (what `kubectl get -o json` does)."""
-    return items[0] if len(items) == 1 else as_list(items)
+    return items[0] if len(items) == 1 else as_list(items, api_version)
 
 
 def dump_json(data: Any) -> str:

@@ -1,0 +1,167 @@
+"""`kubectl dynamo init [NAME]`: scaffold a DynamoGraphDeployment that is right the first time.
+
+Needs no cluster. The output (YAML by default) pipes straight into `kubectl dynamo apply -f -`;
+contradictory sizes are a usage error that states the rule (TP × PP = nodes × gpus).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+import click
+
+from kubectl_dynamo.cli import options
+from kubectl_dynamo.cli.errors import EXIT_OK, UsageError
+from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.report.output import Printer
+
+FORMATS = ("yaml", "json")
+# metadata.name of a DGD becomes part of pod, service and DNS names: an RFC 1123 label
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+@dataclass
+class InitOptions:
+    name: str | None
+    nodes: int
+    gpus: int
+    backend: str
+    model: str | None
+    image: str | None
+    tp: int | None
+    pp: int | None
+    mode: str
+    replicas: int
+    orchestrator: str
+    queue: str | None
+    api_version: str
+    prefill_nodes: int | None
+    prefill_gpus: int | None
+    decode_nodes: int | None
+    decode_gpus: int | None
+    output: str
+    globals: GlobalOptions
+    out: TextIO
+    err: TextIO
+    printer: Printer | None = field(default=None, repr=False)
+
+    def complete(self) -> None:
+        from kubectl_dynamo.report import output, printers
+
+        options.check_output(self.output, FORMATS)
+        self.printer = output.select_printer(
+            self.output,
+            {
+                "yaml": lambda docs, out: out.write(printers.dump_yaml_documents(docs)),
+                "json": printers.json_printer(lambda docs: printers.one_or_list(docs, api_version="v1")),
+            },
+        )
+
+    def validate(self) -> None:
+        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.match(self.name)):
+            raise UsageError(
+                f"NAME {self.name!r} is not a valid DynamoGraphDeployment name: at most 63 lower-case letters, "
+                "digits and '-', starting and ending with a letter or digit"
+            )
+
+    def scaffold_options(self) -> Any:
+        from kubectl_dynamo.dgd.scaffold import ScaffoldOptions
+
+        return ScaffoldOptions(
+            name=self.name,
+            nodes=self.nodes,
+            gpus=self.gpus,
+            backend=self.backend,
+            model=self.model,
+            image=self.image,
+            tp=self.tp,
+            pp=self.pp,
+            mode=self.mode,
+            replicas=self.replicas,
+            orchestrator=self.orchestrator,
+            queue=self.queue,
+            api_version=self.api_version,
+            namespace=self.globals.namespace,  # written only when -n is given, like kubectl create -o yaml
+            prefill_nodes=self.prefill_nodes,
+            prefill_gpus=self.prefill_gpus,
+            decode_nodes=self.decode_nodes,
+            decode_gpus=self.decode_gpus,
+        )
+
+    def run(self) -> int:
+        from kubectl_dynamo.dgd.scaffold import ScaffoldError, scaffold
+
+        try:
+            docs = scaffold(self.scaffold_options())
+        except ScaffoldError as e:
+            raise UsageError(str(e)) from None
+        self._self_check(docs)
+        assert self.printer is not None
+        self.printer(docs, self.out)
+        return EXIT_OK
+
+    def _self_check(self, docs: list[dict]) -> None:
+        """init promises output that validate passes; say so on stderr if it ever does not."""
+        from kubectl_dynamo.dgd import model, rules
+
+        configmaps = model.configmaps_by_name(docs)
+        for doc in docs:
+            if model.is_dgd(doc):
+                for f in rules.validate(model.read_graph(doc, "init"), configmaps):
+                    if f.severity != "info":
+                        self.err.write(f"warning: the scaffold has a {f.severity} finding {f.code}: {f.message}\n")
+
+
+@options.command(
+    "init",
+    short_help="Scaffold a multinode DynamoGraphDeployment",
+    epilog="""\b
+Examples:
+  # vLLM, one replica spanning 2 nodes × 8 GPUs (TP 16), applied straight away
+  kubectl dynamo init my-llm --nodes 2 --gpus 8 --model Qwen/Qwen3-32B | kubectl dynamo apply -f -
+\b
+  # SGLang with pipeline parallelism: TP 8 × PP 2 over 2 nodes × 8 GPUs
+  kubectl dynamo init big --backend sglang --nodes 2 --gpus 8 --pp 2
+\b
+  # Disaggregated: a 2 × 8 prefill worker and a 1 × 8 decode worker, on LWS + Volcano
+  kubectl dynamo init pd --mode disagg --prefill-nodes 2 --decode-nodes 1 --gpus 8 --orchestrator lws
+\b
+  # The v1beta1 API, as JSON
+  kubectl dynamo init --nodes 2 --gpus 4 --api-version nvidia.com/v1beta1 -o json""",
+)
+@click.argument("name", required=False)
+@click.option("--nodes", type=int, default=1, show_default=True, help="Nodes per worker replica (multinode.nodeCount).")
+@click.option("--gpus", type=int, default=1, show_default=True, help="GPUs per node (resources.limits.gpu).")
+@click.option("--backend", type=click.Choice(("vllm", "sglang", "trtllm")), default="vllm", show_default=True,
+              help="Inference engine.")
+@click.option("--model", metavar="NAME", help="Model to serve (Hugging Face id or path).  [default: Qwen/Qwen3-0.6B]")
+@click.option("--image", metavar="IMAGE", help="Runtime image (default: the Dynamo runtime image of the backend).")
+@click.option("--tp", type=int, help="Tensor parallel size (default: nodes × gpus / pp).")
+@click.option("--pp", type=int, help="Pipeline parallel size (default: 1, or nodes × gpus / tp).")
+@click.option("--mode", type=click.Choice(("agg", "disagg")), default="agg", show_default=True,
+              help="Aggregated workers, or disaggregated prefill and decode workers.")
+@click.option("--replicas", type=int, default=1, show_default=True, help="Replicas of each worker.")
+@click.option("--orchestrator", type=click.Choice(("auto", "grove", "lws")), default="auto", show_default=True,
+              help='Multinode orchestrator; lws writes nvidia.com/enable-grove: "false".')
+@click.option("--queue", metavar="QUEUE", help="KAI-Scheduler queue (nvidia.com/kai-scheduler-queue; Grove path only).")
+@click.option("--api-version", type=click.Choice(("nvidia.com/v1alpha1", "nvidia.com/v1beta1")),
+              default="nvidia.com/v1alpha1", show_default=True, help="DynamoGraphDeployment API version.")
+@click.option("--prefill-nodes", type=int, help="Nodes per prefill replica (disagg; default --nodes).")
+@click.option("--prefill-gpus", type=int, help="GPUs per prefill node (disagg; default --gpus).")
+@click.option("--decode-nodes", type=int, help="Nodes per decode replica (disagg; default --nodes).")
+@click.option("--decode-gpus", type=int, help="GPUs per decode node (disagg; default --gpus).")
+@options.output_option(*FORMATS, default="yaml")
+def init(name: str | None, **flags: Any) -> int:
+    """Print a DynamoGraphDeployment sized for NODES × GPUS, with matching engine parallelism.
+
+    The manifest needs no cluster to write, passes `kubectl dynamo validate` with no finding,
+    keeps names inside Grove's 45-character budget, and pipes into `kubectl dynamo apply -f -`.
+    With -n, metadata.namespace is set.
+    """
+    out, err = options.streams()
+    opts = InitOptions(name=name, globals=options.get_globals(), out=out, err=err, **flags)
+    opts.complete()
+    opts.validate()
+    return opts.run()

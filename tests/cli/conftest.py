@@ -1,0 +1,73 @@
+"""Helpers for CLI tests: run the real entry point in-process (CliRunner, stderr kept apart) and
+compare output with golden files (regenerated only with UPDATE_GOLDEN=1)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kubectl_dynamo.cli.main import run
+
+DATA = Path(__file__).parent / "data"
+GOLDEN = Path(__file__).parent / "golden"
+SHARED_EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "dynamo"
+SHARED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds" / "dynamo"
+
+
+class _Entry:
+    """What CliRunner.invoke needs from a command, routed through `run()` so tests see the real
+    error handling and exit codes."""
+
+    name = "kubectl-dynamo"
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> None:
+        sys.exit(run(list(args or ())))
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    def yaml(self) -> Any:
+        import yaml
+
+        return yaml.safe_load(self.stdout)
+
+
+def cli(*args: str, input: str | None = None, env: dict[str, str | None] | None = None) -> Result:
+    """Run `kubectl dynamo ARGS` in-process."""
+    runner = CliRunner()
+    env = {"NO_COLOR": None, "TERM": None, **(env or {})}
+    res = runner.invoke(_Entry(), list(args), input=input, env=env, catch_exceptions=False)  # type: ignore[arg-type]
+    return Result(res.exit_code, res.stdout, res.stderr)
+
+
+@pytest.fixture
+def in_data(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from tests/cli/data so sources in output read as bare file names."""
+    monkeypatch.chdir(DATA)
+    return DATA
+
+
+def assert_golden(name: str, actual: str) -> None:
+    """Compare with tests/cli/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"golden file {path} missing: run with UPDATE_GOLDEN=1 to create it")
+    assert actual == path.read_text(encoding="utf-8"), f"output differs from {path} (UPDATE_GOLDEN=1 to accept)"

@@ -1,0 +1,133 @@
+"""`kubectl dynamo init`: output that parses, validates clean, pipes into -f -, and usage errors."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+import pytest
+
+from .conftest import SHARED_CRDS, cli
+
+
+def _dgd(docs):
+    return next(d for d in docs if d["kind"] == "DynamoGraphDeployment")
+
+
+def test_default_yaml_is_a_dgd_sized_as_asked():
+    res = cli("init", "my-llm", "--nodes", "2", "--gpus", "8")
+    assert (res.exit_code, res.stderr) == (0, "")
+    doc = res.yaml()
+    assert doc["kind"] == "DynamoGraphDeployment" and doc["metadata"]["name"] == "my-llm"
+    assert "namespace" not in doc["metadata"]
+    worker = doc["spec"]["services"]["worker"]
+    assert worker["multinode"]["nodeCount"] == 2 and worker["resources"]["limits"]["gpu"] == "8"
+    assert "16" in worker["extraPodSpec"]["mainContainer"]["args"]
+
+
+def test_json_single_document_is_the_object_itself():
+    res = cli("init", "--nodes", "2", "--gpus", "4", "-o", "json")
+    assert res.exit_code == 0 and res.json()["kind"] == "DynamoGraphDeployment"
+
+
+def test_json_several_documents_are_a_kubectl_list_with_api_version():
+    data = cli("init", "--nodes", "2", "--gpus", "4", "--backend", "trtllm", "-o", "json").json()
+    assert data["apiVersion"] == "v1" and data["kind"] == "List"
+    assert [d["kind"] for d in data["items"]] == ["ConfigMap", "DynamoGraphDeployment"]
+
+
+def test_yaml_several_documents_are_separated():
+    res = cli("init", "--nodes", "2", "--gpus", "4", "--backend", "trtllm")
+    import yaml
+
+    docs = list(yaml.safe_load_all(res.stdout))
+    assert [d["kind"] for d in docs] == ["ConfigMap", "DynamoGraphDeployment"]
+    assert res.stdout.startswith("---\n")
+
+
+def test_namespace_flag_is_written():
+    assert cli("-n", "prod", "init", "x").yaml()["metadata"]["namespace"] == "prod"
+
+
+def test_lws_writes_the_grove_opt_out_and_queue_the_kai_annotation():
+    lws = cli("init", "x", "--nodes", "2", "--gpus", "4", "--orchestrator", "lws").yaml()
+    assert lws["metadata"]["annotations"]["nvidia.com/enable-grove"] == "false"
+    kai = cli("init", "x", "--nodes", "2", "--gpus", "4", "--queue", "team-a").yaml()
+    assert kai["metadata"]["annotations"]["nvidia.com/kai-scheduler-queue"] == "team-a"
+
+
+def test_v1beta1():
+    doc = cli("init", "x", "--nodes", "2", "--gpus", "4", "--api-version", "nvidia.com/v1beta1").yaml()
+    assert doc["apiVersion"] == "nvidia.com/v1beta1" and isinstance(doc["spec"]["components"], list)
+
+
+COMBOS = list(itertools.product(("vllm", "sglang", "trtllm"), ("agg", "disagg"), ("nvidia.com/v1alpha1", "nvidia.com/v1beta1"), ("json", "yaml")))
+
+
+@pytest.mark.parametrize("backend, mode, api, fmt", COMBOS, ids=["-".join(c) for c in COMBOS])
+def test_output_pipes_into_validate_with_no_finding(backend, mode, api, fmt):
+    made = cli("init", "--nodes", "2", "--gpus", "4", "--backend", backend, "--mode", mode, "--api-version", api, "-o", fmt)
+    assert (made.exit_code, made.stderr) == (0, ""), made.stderr
+    checked = cli("validate", "-f", "-", "-o", "json", input=made.stdout)
+    assert checked.exit_code == 0, checked.stdout
+    assert checked.json()["items"][0]["findings"] == []
+    explained = cli("explain", "-f", "-", "--assume", "grove,kai", "-o", "json", input=made.stdout)
+    assert explained.exit_code == 0, explained.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--nodes", "2", "--gpus", "8", "--tp", "3"], "TP × PP must equal nodes × gpus"),
+        (["--nodes", "2", "--gpus", "8", "--tp", "4", "--pp", "2"], "--tp 4 × --pp 2 = 8 but nodes × gpus = 2 × 8 = 16"),
+        (["--nodes", "0"], "--nodes must be at least 1"),
+        (["--prefill-nodes", "2"], "need --mode disagg"),
+        (["--orchestrator", "lws", "--queue", "q"], "cannot go with --orchestrator lws"),
+        (["--backend", "llamacpp"], "'llamacpp' is not one of"),
+        (["-o", "table"], 'allowed formats are: json,yaml'),
+    ],
+    ids=["TP not dividing the GPUs", "TP × PP not the GPUs", "zero nodes", "prefill sizing in agg mode",
+         "a queue on the LWS path", "an unknown backend", "a bad -o"],
+)
+def test_contradictions_are_usage_errors_stating_the_rule(args, message):
+    res = cli("init", "x", *args)
+    assert res.exit_code == 2 and res.stdout == ""
+    assert message in res.stderr.splitlines()[0], res.stderr
+    assert res.stderr.splitlines()[1] == "See 'kubectl dynamo init -h' for help and examples."
+
+
+@pytest.mark.parametrize("name", ["My-LLM", "x-", "a" * 64, "has_underscore"])
+def test_invalid_names(name):
+    res = cli("init", name)
+    assert res.exit_code == 2 and "is not a valid DynamoGraphDeployment name" in res.stderr
+
+
+def test_name_budget_is_enforced():
+    res = cli("init", "a" * 40, "--nodes", "2", "--gpus", "4")
+    assert res.exit_code == 2 and "45-character budget" in res.stderr
+
+
+@functools.lru_cache(maxsize=1)
+def _crd_schemas() -> dict:
+    import yaml
+
+    text = (SHARED_CRDS / "nvidia.com_dynamographdeployments.yaml").read_text()
+    crd = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return {v["name"]: v["schema"]["openAPIV3Schema"] for v in crd["spec"]["versions"]}
+
+
+@pytest.mark.skipif(not (SHARED_CRDS / "nvidia.com_dynamographdeployments.yaml").exists(), reason="upstream CRDs not present")
+@pytest.mark.parametrize("api", ["nvidia.com/v1alpha1", "nvidia.com/v1beta1"])
+@pytest.mark.parametrize("backend", ["vllm", "sglang", "trtllm"])
+def test_output_passes_the_real_crd_schema(api, backend):
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    schemas = _crd_schemas()
+    version = api.split("/")[1]
+    if version not in schemas:
+        pytest.skip(f"the upstream CRD does not serve {version}")
+    for mode in ("agg", "disagg"):
+        out = cli("init", "x", "--nodes", "2", "--gpus", "4", "--backend", backend, "--mode", mode, "--api-version", api).stdout
+        # a validator, not jsonschema.validate(): that re-checks the 1 MB schema itself every call
+        jsonschema.Draft7Validator(schemas[version]).validate(_dgd(list(yaml.safe_load_all(out))))

@@ -1,0 +1,93 @@
+"""report/: tables, colour decision, printer selection, machine printers, findings text."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import yaml
+
+from kubectl_dynamo.dgd.findings import Finding
+from kubectl_dynamo.report import color, findings_text, printers, table
+from kubectl_dynamo.report.output import OutputFormatError, select_printer
+
+
+def test_table_is_kubectl_style():
+    text = table.render(("name", "gpus"), [("a", 16), ("longer-name", None)])
+    assert text == "NAME          GPUS\na             16\nlonger-name   <none>\n"
+
+
+def test_table_aligns_coloured_cells_and_indents():
+    red = color.Palette(True).error("x")
+    text = table.render(("A", "B"), [(red, "1"), ("yy", "2")], indent="  ")
+    lines = [table._ANSI.sub("", line) for line in text.splitlines()]
+    assert "\033[" in text
+    assert lines[1].index("1") == lines[2].index("2")
+    assert all(line.startswith("  ") and line == line.rstrip() for line in lines)
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    "mode, env, tty, expected",
+    [
+        ("auto", {}, True, True),
+        ("auto", {}, False, False),
+        ("auto", {"NO_COLOR": "1"}, True, False),
+        ("auto", {"NO_COLOR": ""}, True, True),
+        ("auto", {"TERM": "dumb"}, True, False),
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {}, True, False),
+    ],
+    ids=["a terminal", "a pipe", "NO_COLOR set", "NO_COLOR empty", "a dumb terminal", "always beats NO_COLOR", "never"],
+)
+def test_colour_decision(mode, env, tty, expected):
+    stream = _Tty() if tty else io.StringIO()
+    assert color.decide(mode, stream, env) is expected
+
+
+def test_plain_palette_writes_no_escape_codes():
+    p = color.Palette(False)
+    assert p.error("e") + p.warn("w") + p.ok("o") + p.severity("info") == "ewoinfo"
+
+
+def test_unknown_format_lists_allowed_formats_sorted():
+    with pytest.raises(OutputFormatError) as e:
+        select_printer("xml", {"yaml": print, "json": print, "table": print})
+    assert str(e.value) == 'unable to match a printer suitable for the output format "xml", allowed formats are: json,table,yaml'
+
+
+def test_yaml_keeps_key_order_and_blocks_multiline_strings():
+    text = printers.dump_yaml({"z": 1, "a": "line1\nline2\n"})
+    assert text.startswith("z: 1\n")
+    assert "a: |\n  line1\n  line2\n" in text
+    assert yaml.safe_load(text) == {"z": 1, "a": "line1\nline2\n"}
+
+
+def test_json_indent_and_list_wrapper():
+    assert printers.dump_json({"a": 1}) == '{\n  "a": 1\n}\n'
+    assert printers.one_or_list([1]) == 1
+    assert printers.one_or_list([1, 2]) == {"kind": "List", "items": [1, 2]}
+    assert printers.as_list([], api_version="v1") == {"apiVersion": "v1", "kind": "List", "items": []}
+
+
+def test_findings_lines_align_hints_under_messages():
+    out = io.StringIO()
+    findings_text.render_findings(
+        [Finding("error", "TP_MISMATCH", "tp 4 but 8 GPUs", "decode", "set tp 8"), Finding("info", "X", "note")], out
+    )
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "  error     TP_MISMATCH   decode: tp 4 but 8 GPUs"
+    assert lines[1].index("hint:") == lines[0].index("decode:")
+    assert lines[2] == "  info      X             note"
+
+
+@pytest.mark.parametrize(
+    "args, text",
+    [((0, 0), "0 errors, 0 warnings"), ((1, 1, 0, 1), "1 error, 1 warning in 1 DynamoGraphDeployment"), ((2, 3, 1, 4), "2 errors, 3 warnings, 1 info in 4 DynamoGraphDeployments")],
+)
+def test_summary_line(args, text):
+    assert findings_text.summary_line(*args) == text

@@ -1,0 +1,148 @@
+"""The root command: help, lazy registry, global options before/after the subcommand, usage errors."""
+
+from __future__ import annotations
+
+import click
+import pytest
+
+from kubectl_dynamo.cli import main as main_mod
+from kubectl_dynamo.cli.options import GlobalOptions, Verbosity, parse_duration
+
+from .conftest import DATA, cli
+
+
+def test_help_lists_commands_in_registry_order_with_examples():
+    res = cli("--help")
+    assert res.exit_code == 0 and res.stderr == ""
+    assert "Usage: kubectl dynamo [OPTIONS] COMMAND [ARGS]..." in res.stdout
+    listed = [line.split()[0] for line in res.stdout.split("Commands:")[1].splitlines()[1:] if line.startswith("  ") and line.split()]
+    assert listed[: len(main_mod.COMMANDS)] == list(main_mod.COMMANDS)
+    assert "Global Options:" in res.stdout and "--request-timeout" in res.stdout
+    assert "kubectl dynamo explain -f my-llm.yaml --assume grove,kai" in res.stdout
+
+
+def test_no_arguments_prints_help_and_succeeds():
+    res = cli()
+    assert res.exit_code == 0
+    assert "Commands:" in res.stdout
+
+
+def test_short_h_is_help_for_subcommands_too():
+    res = cli("validate", "-h")
+    assert res.exit_code == 0
+    assert "Usage: kubectl dynamo validate" in res.stdout
+    assert "Global Options:" in res.stdout and "Examples:" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["frobnicate"], "error: unknown command \"frobnicate\" for \"kubectl dynamo\""),
+        (["validate", "--bogus"], "error: unknown flag: --bogus"),
+        (["--request-timeout", "soon", "version", "--client"], "invalid value for '--request-timeout': 'soon' is not a duration"),
+        (["-v", "high", "version", "--client"], "log level must be a non-negative integer"),
+        (["--color", "pink", "version", "--client"], "'pink' is not one of"),
+    ],
+    ids=["an unknown command", "an unknown flag", "a bad duration", "a bad log level", "a bad colour mode"],
+)
+def test_usage_errors_are_one_error_line_plus_see_help(args, message):
+    res = cli(*args)
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    lines = res.stderr.splitlines()
+    assert lines[0].startswith("error: ") and message in lines[0], res.stderr
+    assert lines[1].startswith("See 'kubectl dynamo") and lines[1].endswith("-h' for help and examples.")
+    assert "Traceback" not in res.stderr
+
+
+def test_usage_error_names_the_subcommand_in_see_line():
+    res = cli("validate", "--bogus")
+    assert res.stderr.splitlines()[1] == "See 'kubectl dynamo validate -h' for help and examples."
+
+
+@pytest.mark.parametrize("position", ["before", "after"], ids=["global flags before the subcommand", "global flags after it"])
+def test_global_options_are_accepted_on_either_side_of_the_subcommand(position):
+    flags = ["-n", "team-a", "--context", "c1", "--kubeconfig", "/tmp/kc", "--request-timeout", "1m30s", "--v=4"]
+    args = [*flags, "init", "x"] if position == "before" else ["init", "x", *flags]
+    res = cli(*args)
+    assert res.exit_code == 0, res.stderr
+    assert res.yaml()["metadata"]["namespace"] == "team-a"
+
+
+def test_later_global_option_wins():
+    res = cli("-n", "first", "init", "x", "-n", "second")
+    assert res.yaml()["metadata"]["namespace"] == "second"
+
+
+def test_global_options_reach_the_command_context():
+    seen = {}
+
+    @click.command("probe")
+    def probe() -> int:
+        from kubectl_dynamo.cli.options import get_globals
+
+        seen["g"] = get_globals()
+        return 0
+
+    main_mod.cli.add_command(probe)
+    try:
+        res = cli("--kubeconfig", "/k", "probe", "--context", "ctx", "-n", "ns", "--request-timeout", "2m", "-v=7", "--color", "never")
+    finally:
+        main_mod.cli.commands.pop("probe")
+    assert res.exit_code == 0, res.stderr
+    assert seen["g"] == GlobalOptions(kubeconfig="/k", context="ctx", namespace="ns", request_timeout=120.0, verbosity=7, color="never")
+
+
+def test_defaults_of_the_global_options():
+    g = GlobalOptions()
+    assert (g.kubeconfig, g.context, g.namespace, g.request_timeout, g.verbosity, g.color) == (None, None, None, 30.0, 0, "auto")
+
+
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("30s", 30), ("0", 0), ("45", 45), ("1m30s", 90), ("1.5h", 5400), ("250ms", 0.25), ("2h3m4s", 7384), ("1m0.5s", 60.5)],
+)
+def test_request_timeout_reads_kubectl_durations(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "s", "10x", "1 m", "-1s", "ten"])
+def test_bad_durations_are_rejected(text):
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("raw, level", [("6", 6), ("=6", 6), (3, 3)], ids=["-v 6", "-v=6", "an int default"])
+def test_verbosity_forms(raw, level):
+    assert Verbosity().convert(raw, None, None) == level
+
+
+@pytest.mark.parametrize("flag", ["-v=6", "--v=6", "-v6", "-v 6"])
+def test_traceback_only_from_v6(flag):
+    missing = str(DATA / "does-not-exist.yaml")
+    quiet = cli("validate", "-f", missing)
+    loud = cli("validate", "-f", missing, *flag.split())
+    assert quiet.exit_code == loud.exit_code == 2
+    assert "Traceback" not in quiet.stderr
+    assert "Traceback" in loud.stderr and loud.stderr.rstrip().splitlines()[-1].startswith("error: the path")
+
+
+def test_registry_targets_are_commands_with_global_options_and_matching_summaries():
+    group = main_mod.cli
+    ctx = click.Context(group)
+    for name, (_target, summary) in main_mod.COMMANDS.items():
+        cmd = group.get_command(ctx, name)
+        assert isinstance(cmd, click.Command)
+        assert cmd.name == name
+        assert cmd.get_short_help_str(limit=200) == summary, name
+        names = {opt for p in cmd.params for opt in getattr(p, "opts", [])}
+        assert {"--kubeconfig", "--context", "-n", "--request-timeout", "-v", "--color", "-h"} - {"-h"} <= names
+
+
+def test_color_always_colours_the_error_prefix_and_no_color_is_honoured():
+    missing = str(DATA / "nope.yaml")
+    assert "\033[" in cli("--color", "always", "validate", "-f", missing).stderr
+    assert "\033[" not in cli("validate", "-f", missing, env={"NO_COLOR": "1"}).stderr
+    assert "\033[" not in cli("--color", "never", "validate", "-f", missing).stderr
+    # --color always beats NO_COLOR (an explicit flag over the environment)
+    assert "\033[" in cli("--color", "always", "validate", "-f", missing, env={"NO_COLOR": "1"}).stderr
