@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any, TextIO
 
 EXIT_OK = 0
@@ -146,6 +145,8 @@ def handle(exc: BaseException, *, verbosity: int = 0, color: str = "auto", stder
         ]
         code = 1
     if verbosity >= TRACEBACK_VERBOSITY:
+        import traceback
+
         err.write("".join(traceback.format_exception(exc)))
     _write(err, lines, color)
     return code

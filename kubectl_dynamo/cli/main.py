@@ -4,6 +4,26 @@ Subcommands are registered lazily: `COMMANDS` maps a name to the module and func
 plus the one-line summary the root help shows, so `kubectl dynamo --help` imports no command module
 and no command imports another's dependencies (offline commands never import `kubernetes`).
 Adding a command is one line in `COMMANDS`.
+
+How a command plugs in (see validate_cmd.py for a complete one):
+
+    # kubectl_dynamo/cli/get_cmd.py
+    @options.command("get", short_help="List DynamoGraphDeployments", epilog=EXAMPLES)
+    @options.all_namespaces_option()
+    @options.output_option("table", "wide", "json", "yaml", "name", default="table")
+    def get(all_namespaces: bool, output: str) -> int:
+        out, err = options.streams()
+        opts = GetOptions(..., globals=options.get_globals(), out=out, err=err)
+        opts.complete(); opts.validate()
+        return opts.run()          # 0, or 1 for findings; raise UsageError/ClusterError/...
+
+    # here
+    "get": ("kubectl_dynamo.cli.get_cmd:get", "List DynamoGraphDeployments"),
+
+`options.command` attaches the global options (--kubeconfig, --context, -n, --request-timeout,
+-v, --color), which are also accepted before the subcommand; `options.get_globals()` returns
+them (`.connection_options()` for cluster/, `.log(level, msg)` for -v diagnostics, `.color` for
+report.color.palette_for). Never print errors: raise, and `run()` below prints them once.
 """
 
 from __future__ import annotations

@@ -38,6 +38,24 @@ class GlobalOptions:
     def namespace_given(self) -> bool:
         return self.namespace is not None
 
+    def connection_options(self) -> Any:
+        """The cluster layer's ConnectionOptions for these flags (imported lazily: offline
+        commands never load cluster/)."""
+        from kubectl_dynamo.cluster.connection import ConnectionOptions
+
+        return ConnectionOptions(
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            namespace=self.namespace,
+            request_timeout=self.request_timeout,
+        )
+
+    def log(self, level: int, message: str) -> None:
+        """A diagnostic line on stderr when -v >= level (kubectl: 2 steps, 4 requests, 6 URLs and
+        timings, 8 bodies). Never pass a token or key."""
+        if self.verbosity >= level:
+            sys.stderr.write(f"I{level} {message}\n")
+
 
 def get_globals(ctx: click.Context | None = None) -> GlobalOptions:
     """The GlobalOptions of the current invocation (created when a command runs on its own)."""
@@ -183,6 +201,17 @@ def recursive_option() -> Callable[[F], F]:
         is_flag=True,
         default=False,
         help="Process the directories given with -f recursively.",
+    )
+
+
+def all_namespaces_option() -> Callable[[F], F]:
+    """`-A/--all-namespaces` for listing commands, as kubectl has it."""
+    return click.option(
+        "-A",
+        "--all-namespaces",
+        is_flag=True,
+        default=False,
+        help="If present, list across all namespaces. Namespace in current context is ignored even if -n is given.",
     )
 
 

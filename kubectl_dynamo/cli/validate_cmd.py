@@ -62,8 +62,7 @@ class ValidateOptions:
         report = ValidationReport()
         for doc in docs:
             if not model.is_dgd(doc.obj):
-                if self.globals.verbosity >= 2:
-                    self.err.write(f"skipping {doc.kind}/{doc.name} ({doc.where}): not a DynamoGraphDeployment\n")
+                self.globals.log(2, f"skipping {doc.kind}/{doc.name} ({doc.where}): not a DynamoGraphDeployment")
                 continue
             graph = model.read_graph(doc.obj, doc.source)
             findings = rules.validate(graph, configmaps, self.operator_version)
