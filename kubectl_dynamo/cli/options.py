@@ -178,6 +178,7 @@ def output_option(*formats: str, default: str) -> Callable[[F], F]:
         type=OutputFormat(formats),
         default=default,
         show_default=True,
+        callback=lambda ctx, param, value: value or default,  # kubectl reads -o '' as the default
         help=f"Output format. One of: ({', '.join(formats)}).",
     )
 

@@ -146,3 +146,13 @@ def test_color_always_colours_the_error_prefix_and_no_color_is_honoured():
     assert "\033[" not in cli("--color", "never", "validate", "-f", missing).stderr
     # --color always beats NO_COLOR (an explicit flag over the environment)
     assert "\033[" in cli("--color", "always", "validate", "-f", missing, env={"NO_COLOR": "1"}).stderr
+
+
+def test_empty_output_flag_means_the_default():
+    res = cli("version", "--client", "-o", "")
+    assert res.exit_code == 0 and res.stdout.startswith("Client Version:")
+
+
+def test_global_options_map_to_the_cluster_connection_options():
+    conn = GlobalOptions(kubeconfig="/k", context="c", namespace="n", request_timeout=5.0).connection_options()
+    assert (conn.kubeconfig, conn.context, conn.namespace, conn.request_timeout) == ("/k", "c", "n", 5.0)
