@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubectl_dynamo.cli.errors import ClusterError
 from kubectl_dynamo.cluster.client import Cluster, NotFound, Resource
+from kubectl_dynamo.errors import ClusterError
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from kubectl_dynamo.cli.errors import ClusterError
 from kubectl_dynamo.cluster.connection import Connection
+from kubectl_dynamo.errors import ClusterError
 
 FIELD_MANAGER = "kubectl-dynamo"
 T = TypeVar("T")

@@ -59,7 +59,7 @@ def dgd_resource(cluster: Cluster) -> Resource | None:
 
 
 def require_dgd_resource(cluster: Cluster) -> Resource:
-    from kubectl_dynamo.cli.errors import ClusterError
+    from kubectl_dynamo.errors import ClusterError
 
     res = dgd_resource(cluster)
     if res is None:
@@ -72,7 +72,7 @@ def get_dgd(cluster: Cluster, namespace: str, name: str) -> dict:
     try:
         return cluster.get(res.path(namespace, name), what=f"dynamographdeployments.nvidia.com/{name}")
     except NotFound:
-        from kubectl_dynamo.cli.errors import ClusterError
+        from kubectl_dynamo.errors import ClusterError
 
         raise NotFound(f'dynamographdeployments.nvidia.com "{name}" not found in namespace "{namespace}"') from None
     except ClusterError:
