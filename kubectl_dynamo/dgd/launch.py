@@ -146,17 +146,22 @@ def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, ope
         worker = [f"ray start --address={dep.leader_host}:{VLLM_RAY_PORT} --block"]
         return LaunchPlan("ray", leader, worker, "/bin/sh -c " + shlex.quote(leader[0]), "/bin/sh -c " + shlex.quote(worker[0]),
                           f"operator {operator_version} launches every multinode vLLM service with Ray", [probes])
+    # shouldUseMpBackend is decided for every multinode service; its env and (1.1) init container
+    # come with mp whichever launch branch is taken, even when nothing is injected
+    backend, why = vllm_executor_backend(graph, svc, operator_version, creating)
+    mp_extras: list[str] = []
+    if backend == "mp":
+        mp_extras.append("env VLLM_NIXL_SIDE_CHANNEL_HOST from status.podIP (leader and workers)")
+        if versions.at_least(operator_version, versions.WAIT_FOR_LEADER_INIT):
+            mp_extras.append(f"workers wait in init container wait-for-leader-mp for the leader's port {VLLM_MP_MASTER_PORT} "
+                             f"(ConfigMap {graph.name}-wait-leader-script)")
     if gpus > 0 and world > gpus:
-        backend, why = vllm_executor_backend(graph, svc, operator_version, creating)
         reason = f"TP×PP = {world} > {gpus} GPU(s) per node: tensor/pipeline parallel across {n} nodes; {backend}: {why}"
         if backend == "mp":
             common = ["--distributed-executor-backend", "mp", "--nnodes", str(n), "--master-addr", dep.leader_host,
                       "--master-port", VLLM_MP_MASTER_PORT]
-            extras = ["env VLLM_NIXL_SIDE_CHANNEL_HOST from status.podIP (leader and workers)", probes]
-            if versions.at_least(operator_version, versions.WAIT_FOR_LEADER_INIT):
-                extras.append(f"workers wait in init container wait-for-leader-mp (ConfigMap {graph.name}-wait-leader-script)")
             return _leader_worker(svc, "vllm", common + ["--node-rank", "0"],
-                                  common + ["--node-rank", dep.rank, "--headless"], dep, "mp", reason, extras)
+                                  common + ["--node-rank", dep.rank, "--headless"], dep, "mp", reason, mp_extras + [probes])
         cmdline = shlex.join(svc.command + svc.args)
         leader = [f"ray start --head --port={VLLM_RAY_PORT} && {cmdline} --distributed-executor-backend ray"]
         worker = [f"ray start --address={dep.leader_host}:{VLLM_RAY_PORT} --block"]
@@ -175,13 +180,13 @@ def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, ope
         worker = head + tail + ["--data-parallel-start-rank", f"$(( {local} * {dep.rank} ))"] + rest
         reason = f"TP×PP = {world} <= {gpus} GPU(s) per node but TP×PP×DP = {world * par.dp} > {gpus}: data-parallel hybrid load balancing, {local} DP rank(s) per node"
         plan = LaunchPlan("dp-hybrid-lb", leader, worker, _inject(svc, "vllm", leader, False),
-                          _inject(svc, "vllm", worker, True), reason, [probes])
+                          _inject(svc, "vllm", worker, True), reason, mp_extras + [probes])
         return plan
     if gpus == 0:
         reason = "no resources.limits.gpu: the operator reads GPUs from limits only and injects nothing"
     else:
         reason = f"TP×PP×DP = {world * par.dp} <= {gpus} GPU(s) per node: nothing to spread across nodes, nothing injected"
-    return LaunchPlan("none", [], [], None, None, reason, [probes])
+    return LaunchPlan("none", [], [], None, None, reason, mp_extras + [probes])
 
 
 # --- SGLang ------------------------------------------------------------------------------------

@@ -175,6 +175,11 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
         graph.services_field_missing = services is None
         for name, svc in (services if isinstance(services, dict) else {}).items():
             graph.services.append(_read_v1alpha1_service(str(name), svc if isinstance(svc, dict) else {}))
+    # spec.envs (v1beta1 spec.env) is merged into every service's main container
+    graph_env = spec.get("env" if api_version == V1BETA1 else "envs")
+    names = [e.get("name") for e in graph_env if isinstance(e, dict) and e.get("name")] if isinstance(graph_env, list) else []
+    for svc in graph.services:
+        svc.env_names += [n for n in names if n not in svc.env_names]
     return graph
 
 

@@ -161,6 +161,8 @@ def read_vllm(svc: Service) -> ParallelismReading:
         if spelling and spelling != flag:
             spelled.append(f"{spelling.rstrip('=')}{'=' if spelling.endswith('=') else ' '}{raw}")
     normalised = Parallelism(tp=values[VLLM_TP], pp=values[VLLM_PP], dp=values[VLLM_DP], dp_given=dp_given)
+    if strict != normalised:
+        spelled += _why_readings_differ(svc)
     return ParallelismReading(
         value=normalised,
         engine_gpus=normalised.tp * normalised.pp * normalised.dp,
@@ -170,6 +172,21 @@ def read_vllm(svc: Service) -> ParallelismReading:
         spelled=spelled if strict != normalised else [],
         invalid=invalid,
     )
+
+
+def _why_readings_differ(svc: Service) -> list[str]:
+    """Placements the strict reader misses besides alias spellings: flags in Command, and
+    repeated flags (strict takes the first, normalised the last)."""
+    out: list[str] = []
+    cmd, args = tokens(svc.command, []), tokens([], svc.args)
+    for flag, aliases in _VLLM_ALIASES.items():
+        def hits(toks: list[str], aliases: tuple[str, ...] = aliases) -> int:
+            return sum(1 for t in toks for a in aliases if t == a or t.startswith(a + "="))
+        if hits(cmd):
+            out.append(f"{flag} in command")
+        if hits(args) > 1:
+            out.append(f"{flag} given {hits(args)} times")
+    return out
 
 
 # --- SGLang ------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ class PathwayDecision:
 
 
 def grove_opt_out(graph: Graph) -> bool:
-    """Only the value "false", case-insensitive, opts out; any other value means "use Grove"."""
-    return graph.annotations.get(ANN_ENABLE_GROVE, "").strip().lower() == "false"
+    """Only the value "false", case-insensitive, opts out; any other value means "use Grove". The
+    operator lower-cases the value without trimming it, so " false " does not opt out."""
+    return graph.annotations.get(ANN_ENABLE_GROVE, "").lower() == "false"
 
 
 def decide(graph: Graph, caps: Capabilities) -> PathwayDecision:

@@ -60,7 +60,7 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
                 for svc in graph.services]
     findings = validate(graph, configmaps, version) + list(_cluster_findings(graph, caps, decision, services, use_kai, queue, queue_exists))
     return Explanation(
-        objects=graph_objects(graph, decision.pathway, services),
+        objects=graph_objects(graph, decision.pathway, services, version),
         name=graph.name,
         namespace=graph.namespace,
         capabilities=caps,
@@ -72,12 +72,13 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
     )
 
 
-def graph_objects(graph: Graph, decision_pathway: str, services: list[ServicePlan]) -> list[ObjectRef]:
+def graph_objects(graph: Graph, decision_pathway: str, services: list[ServicePlan], version: str) -> list[ObjectRef]:
     """Objects made once per DGD rather than per service."""
     out: list[ObjectRef] = []
     if decision_pathway == PATHWAY_GROVE:
         out.append(ObjectRef("PodCliqueSet", graph.name))
-    if any(s.launch.mode == "mp" for s in services):
+    # reconcileWaitLeaderConfigMap (#7954): every DGD with a multinode service, from 1.1 on
+    if decision_pathway != PATHWAY_FAILED and graph.has_multinode and versions.at_least(version, versions.WAIT_FOR_LEADER_INIT):
         out.append(ObjectRef("ConfigMap", wait_leader_configmap(graph)))
     if any(s.launch.mode == "mpirun" for s in services):
         out.append(ObjectRef("Secret", MPI_SSH_SECRET))

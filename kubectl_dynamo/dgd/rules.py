@@ -117,7 +117,7 @@ def rule_annotations(graph: Graph, configmaps: dict, version: str) -> Iterator[F
         if service is not None:
             continue
         grove = ann.get(ANN_ENABLE_GROVE)
-        if grove is not None and grove.strip().lower() not in ("true", "false"):
+        if grove is not None and grove.lower() not in ("true", "false"):
             yield Finding(WARNING, "BAD_ANNOTATION", f'{ANN_ENABLE_GROVE} {grove!r}: only "false" opts out, so this means "use Grove"',
                           None, 'write "true" or "false"')
         queue = ann.get(ANN_KAI_QUEUE)
@@ -192,7 +192,7 @@ def _parallelism_findings(svc: Service, backend: str, reading: ParallelismReadin
         yield Finding(INFO, "PARALLELISM_UNKNOWN", f"tensor/pipeline parallel size unknown: {reading.note}", svc.name,
                       "pass the ConfigMap in the same input (-f) so TP can be checked against the GPUs")
         return
-    if reading.spelled and reading.strict is not None and reading.normalised is not None:
+    if reading.strict is not None and reading.normalised is not None and reading.strict != reading.normalised:
         s, n = reading.strict, reading.normalised
         severity = WARNING
         consequence = ""
@@ -202,7 +202,7 @@ def _parallelism_findings(svc: Service, backend: str, reading: ParallelismReadin
                 severity = ERROR
                 consequence = "; the operator therefore picks a different multinode launch"
         yield Finding(severity, "FLAG_SPELLING",
-                      f"{', '.join(reading.spelled)}: operators <= 1.1 read only '--flag value' from args and see TP={s.tp} PP={s.pp} DP={s.dp} instead of TP={n.tp} PP={n.pp} DP={n.dp}{consequence}",
+                      f"{', '.join(reading.spelled) or 'flags'}: operators <= 1.1 read only '--flag value' from args and see TP={s.tp} PP={s.pp} DP={s.dp} instead of TP={n.tp} PP={n.pp} DP={n.dp}{consequence}",
                       svc.name, "spell it as two args: --tensor-parallel-size, \"8\"")
     world = reading.engine_gpus or 0
     label = engine_world_label(backend)

@@ -52,9 +52,7 @@ def test_grove_budget(dgd_len, svc_name, multinode, used):
         pytest.param({"other": "x"}, True, id="unrelated annotations: the budget applies"),
         pytest.param({GROVE_ANN: "false"}, False, id="enable-grove false: the budget is skipped"),
         pytest.param({GROVE_ANN: "FALSE"}, False, id="enable-grove FALSE: the budget is skipped"),
-        pytest.param({GROVE_ANN: " false "}, True, id="a padded false is not false for the webhook: the budget applies",
-                     marks=pytest.mark.xfail(strict=True, reason="rules.rule_name_budget uses pathway.grove_opt_out, which strips; "
-                                                                 "the webhook only lower()s (§1.3)")),
+        pytest.param({GROVE_ANN: " false "}, True, id="a padded false is not false for the webhook: the budget applies"),
     ],
 )
 def test_budget_is_skipped_only_when_the_dgd_opts_out_of_grove(annotations, checked):

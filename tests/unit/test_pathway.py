@@ -80,11 +80,9 @@ def test_decision_table(grove_enabled, annotation, multinode, lws_enabled, expec
         pytest.param("", False, id="an empty value does not opt out"),
         pytest.param(
             " false ", False, id="a padded false does not opt out because the operator lowers but never trims",
-            marks=pytest.mark.xfail(strict=True, reason="pathway.grove_opt_out strips the value; the operator only lower()s it (§1.3)"),
         ),
         pytest.param(
             "false\n", False, id="false with a trailing newline does not opt out",
-            marks=pytest.mark.xfail(strict=True, reason="pathway.grove_opt_out strips the value; the operator only lower()s it (§1.3)"),
         ),
     ],
 )
@@ -95,15 +93,12 @@ def test_enable_grove_annotation_value(value, opts_out):
     assert decision.pathway == ("component" if opts_out else "grove")
 
 
-@pytest.mark.xfail(strict=True, reason="pathway.grove_opt_out strips the value; the operator only lower()s it (§1.3)")
 def test_padded_false_on_a_grove_cluster_without_lws_still_gets_grove():
     """The operator reads " false " as "not false": Grove, not the failed component path."""
     decision = _decide(_doc(True, {GROVE_ANN: " false "}), _caps(True, False))
     assert decision.pathway == "grove"
 
 
-@pytest.mark.xfail(strict=True, reason="rules.rule_annotations strips before comparing, so it cannot warn that a padded "
-                                       "\" false \" means use Grove to the operator (§1.3)")
 def test_a_padded_false_is_flagged_as_a_bad_annotation():
     found = [f for f in findings(_doc(True, {GROVE_ANN: " false "})) if f.code == "BAD_ANNOTATION"]
     assert [(f.severity, f.service) for f in found] == [("warning", None)]

@@ -232,15 +232,11 @@ def test_failed_pathway_creates_nothing():
     assert worker.launch.mode == "none" and "no multinode orchestrator" in worker.launch.reason
 
 
-@pytest.mark.xfail(strict=True, reason="plan.graph_objects lists <dgd>-wait-leader-script only when a launch is mp; operator 1.1 "
-                                       "reconciles it for any DGD with a multinode service (§4.4)")
 def test_wait_leader_configmap_exists_for_any_multinode_dgd_on_operator_1_1():
     doc = dgd({"worker": sglang_worker(args=["--tp", "8"], nodes=2, gpu="4")})
     assert {"kind": "ConfigMap", "name": "demo-wait-leader-script"} in [o.to_dict() for o in explain(doc, caps(grove=True)).objects]
 
 
-@pytest.mark.xfail(strict=True, reason="plan.graph_objects lists <dgd>-wait-leader-script for mp on any version; it came with #7954 "
-                                       "in operator 1.1 (§0, §4.4)")
 def test_no_wait_leader_configmap_before_operator_1_1():
     objects = [o.to_dict() for o in explain(_worker_doc(), caps(grove=True, version="1.0.0")).objects]
     assert {"kind": "ConfigMap", "name": "demo-wait-leader-script"} not in objects

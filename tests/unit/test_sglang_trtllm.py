@@ -283,8 +283,6 @@ def test_mpirun_forwards_container_env_names():
     assert len(forwarded) == len(set(forwarded))
 
 
-@pytest.mark.xfail(strict=True, reason="model.Service.env_names omits the DGD-level spec.envs that the operator merges into every "
-                                       "container before mpirun's -x list is built (§5.1 envs, §4.6 -x)")
 def test_mpirun_forwards_dgd_level_envs():
     worker = trtllm_worker(args=[], nodes=2, gpu="4")
     doc = _doc(worker, backend="trtllm", envs=[{"name": "OMPI_ALLOW_RUN_AS_ROOT", "value": "1"}])

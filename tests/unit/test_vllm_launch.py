@@ -176,8 +176,6 @@ def test_mp_extras_on_operator_1_0_have_no_wait_for_leader_init_container():
     assert "wait-for-leader-mp" not in " ".join(plan.extras)
 
 
-@pytest.mark.xfail(strict=True, reason="launch.vllm_launch adds the mp env/init-container extras only in the TP branch; "
-                                       "operator 1.1 adds them whenever mp applies to a multinode worker (§4.4)")
 @pytest.mark.parametrize(
     "worker",
     [
@@ -332,8 +330,6 @@ def test_flag_spelling_finding(command, args, nodes, gpu, severity):
     assert found[0].service == "worker"
 
 
-@pytest.mark.xfail(strict=True, reason="parallelism.read_vllm fills `spelled` only for alias spellings, so strict != normalised "
-                                       "from Command placement or a repeated flag raises no FLAG_SPELLING (§4.4: warn when they differ)")
 @pytest.mark.parametrize(
     ("command", "args"),
     [
