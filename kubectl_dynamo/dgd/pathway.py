@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
 from kubectl_dynamo.dgd.explanation import PATHWAY_COMPONENT, PATHWAY_FAILED, PATHWAY_GROVE, TraceStep
 from kubectl_dynamo.dgd.model import ANN_ENABLE_GROVE, ANN_WORKLOAD_PROVIDER, Graph
@@ -44,7 +45,7 @@ def decide(graph: Graph, caps: Capabilities) -> PathwayDecision:
         add(TraceStep("multinode services", "none: every service fits on one node"))
 
     provider = graph.annotations.get(ANN_WORKLOAD_PROVIDER, "").strip().lower()
-    if provider:
+    if provider and versions.at_least(caps.mirrored_version, versions.WORKLOAD_PROVIDER):
         # newer operators stamp a durable provider at create; later edits to enable-grove do not switch it
         return _from_provider(provider, graph, caps, trace)
 

@@ -24,6 +24,7 @@ VLLM_MP_ORIGIN = (1, 0, 0)  # #6191: mp launch for DGDs whose origin version is 
 GANG_MIN_AVAILABLE_FIX = (1, 1, 0)  # #7905: worker clique minAvailable = nodeCount-1 (#7811)
 WAIT_FOR_LEADER_INIT = (1, 1, 0)  # #7954: wait-for-leader-mp init container + ConfigMap
 NORMALISED_VLLM_FLAGS = (1, 2, 0)  # newer main: --flag=v, -tp, underscores, last wins
+WORKLOAD_PROVIDER = (1, 2, 0)  # newer main: durable nvidia.com/workload-provider stamped at create
 
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 

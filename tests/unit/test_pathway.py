@@ -144,6 +144,17 @@ def test_trace_names_each_input_of_the_decision():
 
 # --- workload-provider (newer operators stamp it at create) ---------------------------------------
 
+def _newer_caps(grove_enabled: bool, lws_enabled: bool):
+    # the durable provider annotation exists only in operators newer than the 1.1 line
+    return caps(grove=grove_enabled, lws=lws_enabled, volcano=lws_enabled, version="1.4.0")
+
+
+def test_operator_1_1_ignores_the_workload_provider_annotation():
+    decision = _decide(_doc(True, {PROVIDER_ANN: "component"}), _caps(True, True))
+    assert decision.pathway == "grove"
+    assert not any(t.step == f"annotation {PROVIDER_ANN}" for t in decision.trace)
+
+
 PROVIDER_CASES = [
     pytest.param("grove", None, True, True, "grove", id="provider grove with grove enabled: grove"),
     pytest.param("grove", "false", True, False, "grove", id="provider grove wins over a later enable-grove false"),
@@ -161,7 +172,7 @@ def test_workload_provider_annotation(provider, enable_grove, grove_enabled, lws
     annotations = {PROVIDER_ANN: provider}
     if enable_grove is not None:
         annotations[GROVE_ANN] = enable_grove
-    decision = _decide(_doc(True, annotations), _caps(grove_enabled, lws_enabled))
+    decision = _decide(_doc(True, annotations), _newer_caps(grove_enabled, lws_enabled))
     assert decision.pathway == expected
     assert any(t.step == f"annotation {PROVIDER_ANN}" for t in decision.trace)
     if expected == "failed":
@@ -169,9 +180,9 @@ def test_workload_provider_annotation(provider, enable_grove, grove_enabled, lws
 
 
 def test_unsupported_provider_names_the_reason():
-    decision = _decide(_doc(True, {PROVIDER_ANN: "lws"}), _caps(True, True))
+    decision = _decide(_doc(True, {PROVIDER_ANN: "lws"}), _newer_caps(True, True))
     assert "unsupported_workload_provider" in decision.trace[-1].outcome
-    decision = _decide(_doc(True, {PROVIDER_ANN: "grove"}), _caps(False, True))
+    decision = _decide(_doc(True, {PROVIDER_ANN: "grove"}), _newer_caps(False, True))
     assert "selected_workload_provider_unavailable" in decision.trace[-1].outcome
 
 
