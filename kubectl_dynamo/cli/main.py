@@ -29,6 +29,7 @@ report.color.palette_for). Never print errors: raise, and `run()` below prints t
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("kubectl_dynamo.cli.validate_cmd:validate", "Check DynamoGraphDeployment manifests offline"),
     "explain": ("kubectl_dynamo.cli.explain_cmd:explain", "Show what the operator will create for a DGD, and why"),
     "version": ("kubectl_dynamo.cli.version_cmd:version", "Print the client (and server) version"),
+    "completion": ("kubectl_dynamo.cli.completion_cmd:completion", "Print a shell completion script (bash, zsh, fish)"),
 }
 
 EPILOG = """\b
@@ -141,7 +143,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,
-            prog_name=PROG_NAME,
+            # a click *_source script must complete `kubectl-dynamo`, never kubectl itself
+            prog_name="kubectl-dynamo" if os.environ.get(COMPLETE_VAR, "").endswith("_source") else PROG_NAME,
             complete_var=COMPLETE_VAR,
             standalone_mode=False,
             obj=opts,
