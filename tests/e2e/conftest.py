@@ -1,0 +1,155 @@
+"""Fixtures for e2e tests against a real kube-apiserver + etcd, one per test session.
+
+Fixtures (see ``tests/e2e/kube.py`` for the helper methods):
+
+``cluster`` (per test) -> :class:`kube.Cluster`
+    The session's control plane: ``kubeconfig``, ``viewer_kubeconfig``, ``server``, admin API objects
+    (``core``, ``apps``, ``rbac``, ``ext``, ``custom``), ``viewer(ApiClass)``, ``env()`` and the
+    helpers ``install_crds``, ``install_crd_sets``, ``apply``, ``create_gpu_node``, ``create_pod``,
+    ``create_operator_deployment``, ``create_event``, ``make_restricted_user``, ``request``.
+    Cluster-scoped objects made by the helpers during a test are deleted after it.
+``namespace`` (per test) -> str
+    A fresh namespace; emptied and deleted after the test.
+``crds`` (per test, parametrized by ``crd_source``: ``project`` / ``upstream``) -> :class:`kube.CrdInstall`
+    All CRD sets of one source installed; a test using it runs once per source (``upstream`` is
+    skipped when ``../shared/crds`` is absent). pytest groups the tests by source.
+``project_crds`` (per test) -> :class:`kube.CrdInstall`
+    Just the project's CRD sets, for tests that do not care about the source.
+``kubeconfig_env`` (per test) -> str
+    ``KUBECONFIG`` set to the admin kubeconfig for the test (for in-process CLI runs); returns it.
+
+Every test under ``tests/e2e`` gets the ``e2e`` marker. Without ``KUBEBUILDER_ASSETS`` and without Go
+the tests skip with one line saying why; with ``CI`` set that is an error instead. The first run
+builds kube-apiserver and etcd (10-20 min, cached afterwards; ``python scripts/controlplane.py build``
+does the same ahead of time). ``KUBECTL_DYNAMO_E2E_KEEP=1`` keeps the control plane's directory
+(logs, PKI) after the session.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from . import kube
+
+_E2E_DIR = str(kube.E2E_DIR)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if str(item.path).startswith(_E2E_DIR + os.sep):
+            item.add_marker(pytest.mark.e2e)
+
+
+_availability: tuple[bool, str] | None = None
+
+
+def pytest_runtest_setup(item):
+    """Skip (or, with ``$CI``, fail) e2e tests when the binaries cannot be had; skip the
+    ``upstream`` variants when ``../shared/crds`` is absent.
+
+    Done here rather than in the fixture so that pytest folds all the skips into one line
+    (a skip raised in a fixture is reported at each test's own location).
+    """
+    global _availability
+    if item.get_closest_marker("e2e") is None:
+        return
+    if _availability is None:
+        _availability = kube.load_controlplane().binaries_available()
+    ok, reason = _availability
+    if not ok:
+        _unavailable(reason)
+    callspec = getattr(item, "callspec", None)
+    source = callspec.params.get("crd_source") if callspec else None
+    if source and not kube.crd_sets(source):
+        pytest.skip(f"e2e: no {source} CRDs ({kube.UPSTREAM_CRDS} is absent)")
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"e2e: {reason} (CI is set, so the e2e tests must run)", pytrace=False)
+    pytest.skip(f"e2e: {reason}")
+
+
+@pytest.fixture(scope="session")
+def _control_plane():
+    cpm = kube.load_controlplane()
+    ok, reason = cpm.binaries_available()
+    if not ok:
+        _unavailable(reason)
+    try:
+        if not (cpm.assets_dir() or cpm.cached_bin_dir()):
+            print("\ne2e: building kube-apiserver and etcd (first time only, 10-20 min) ...", file=sys.stderr)
+        bins = cpm.resolve_binaries(build=True)
+    except cpm.Unavailable as e:
+        _unavailable(str(e))
+    except cpm.ControlPlaneError as e:
+        pytest.fail(f"e2e: building the control plane failed: {e}", pytrace=False)
+    try:
+        cp = cpm.start(bin_dir=bins, tie_to_parent=True)
+    except cpm.ControlPlaneError as e:
+        pytest.fail(f"e2e: starting the control plane failed: {e}", pytrace=False)
+    try:
+        yield kube.Cluster(cp)
+    finally:
+        keep = bool(os.environ.get("KUBECTL_DYNAMO_E2E_KEEP"))
+        cpm.stop(cp.dir, keep=keep)
+        if keep:
+            print(f"\ne2e: control plane stopped; its files are kept in {cp.dir}", file=sys.stderr)
+
+
+@pytest.fixture
+def cluster(_control_plane):
+    """The session's cluster; cluster-scoped objects the helpers create are deleted after the test."""
+    yield _control_plane
+    errors = _control_plane.run_cleanups()
+    if errors:
+        pytest.fail(f"e2e cleanup failed: {errors}", pytrace=False)
+
+
+@pytest.fixture
+def namespace(cluster):
+    """A fresh namespace (``e2e-<8 hex>``), emptied and deleted after the test."""
+    name = cluster.create_namespace()
+    yield name
+    cluster.delete_namespace(name)
+
+
+@pytest.fixture(scope="session", params=kube.CRD_SOURCES)
+def crd_source(request):
+    """``project`` or ``upstream`` (skipped when ``../shared/crds`` is absent); session-scoped so that
+    pytest runs all tests of one source together."""
+    if not kube.crd_sets(request.param):
+        pytest.skip(f"no {request.param} CRDs ({kube.UPSTREAM_CRDS} is absent)")
+    return request.param
+
+
+@pytest.fixture
+def crds(crd_source, cluster):
+    """Every CRD set of ``crd_source``, installed and served (cheap when already installed)."""
+    return cluster.install_crd_sets(crd_source)
+
+
+@pytest.fixture
+def project_crds(cluster):
+    """The project's own CRD sets, installed and served (cheap when already installed)."""
+    return cluster.install_crd_sets("project")
+
+
+@pytest.fixture
+def kubeconfig_env(cluster, monkeypatch):
+    """``KUBECONFIG`` -> the admin kubeconfig for this test; returns the path.
+
+    The kubernetes client reads ``$KUBECONFIG`` once, at import, into
+    ``kubernetes.config.kube_config.KUBE_CONFIG_DEFAULT_LOCATION`` (the default of
+    ``load_kube_config()``); that is patched too so in-process CLI runs see this cluster.
+    """
+    import kubernetes.config
+    import kubernetes.config.kube_config
+
+    monkeypatch.setenv("KUBECONFIG", cluster.kubeconfig)
+    monkeypatch.setattr(kubernetes.config.kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", cluster.kubeconfig)
+    monkeypatch.setattr(kubernetes.config, "KUBE_CONFIG_DEFAULT_LOCATION", cluster.kubeconfig)
+    return cluster.kubeconfig
