@@ -96,22 +96,38 @@ class Cluster:
     def request(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
                 accept: str = "application/json", content_type: str | None = None, what: str | None = None) -> Any:
         from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         try:
-            resp = self.conn.api.call_api(
-                path, method, query_params=params, header_params=headers, body=body,
-                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=self.conn.timeout,
-            )
-            data = resp[0].data if isinstance(resp, tuple) else resp.data
+            data = self._send(method, path, params, headers, body)
         except ApiException as exc:
             raise api_error(exc, what or path) from exc
-        except Exception as exc:  # urllib3 connection, TLS and timeout errors
+        except (HTTPError, OSError) as exc:  # urllib3 connection, TLS and timeout errors
             raise transport_error(exc, self.conn) from exc
         return json.loads(data) if data else {}
+
+    def _send(self, method: str, path: str, params: list, headers: dict, body: Any) -> bytes:
+        """One HTTP round trip through the client's pool (its TLS and auth); raises ApiException
+        on a non-2xx status. kubernetes >= 33 (new generator) split call_api into
+        param_serialize + call_api(method, url) and no longer raises on status itself."""
+        from kubernetes.client.exceptions import ApiException
+
+        api = self.conn.api
+        if hasattr(api, "param_serialize"):
+            method, url, headers, body, _ = api.param_serialize(
+                method, path, query_params=params, header_params=headers, body=body, auth_settings=["BearerToken"])
+            resp = api.call_api(method, url, header_params=headers, body=body, _request_timeout=self.conn.timeout)
+            data = resp.read()
+            if not 200 <= resp.status <= 299:
+                raise ApiException(http_resp=resp)
+            return data
+        resp = api.call_api(path, method, query_params=params, header_params=headers, body=body,
+                            auth_settings=["BearerToken"], _preload_content=False, _request_timeout=self.conn.timeout)
+        return (resp[0] if isinstance(resp, tuple) else resp).data
 
     def get(self, path: str, **kw: Any) -> dict:
         return self.request("GET", path, **kw)
