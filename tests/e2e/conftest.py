@@ -5,9 +5,13 @@ Fixtures (see ``tests/e2e/kube.py`` for the helper methods):
 ``cluster`` (per test) -> :class:`kube.Cluster`
     The session's control plane: ``kubeconfig``, ``viewer_kubeconfig``, ``server``, admin API objects
     (``core``, ``apps``, ``rbac``, ``ext``, ``custom``), ``viewer(ApiClass)``, ``env()`` and the
-    helpers ``install_crds``, ``install_crd_sets``, ``apply``, ``create_gpu_node``, ``create_pod``,
-    ``create_operator_deployment``, ``create_event``, ``make_restricted_user``, ``request``.
-    Cluster-scoped objects made by the helpers during a test are deleted after it.
+    helpers ``install_crds``, ``install_crd_sets``, ``uninstall_crd_sets``, ``uninstall_api_groups``,
+    ``apply``, ``create_gpu_node``, ``create_pod``, ``create_operator_deployment``, ``create_event``,
+    ``make_restricted_user``, ``wait_for_access``, ``request``, ``resources``, ``create_namespace``,
+    ``delete_namespace``, ``add_cleanup``. Cluster-scoped objects made by the helpers during a test
+    are deleted after it. The cluster is shared by the whole session: CRDs stay installed (the CRD
+    fixtures reinstall whatever a previous test removed), so a test needing a cluster *without*
+    e.g. Grove calls ``cluster.uninstall_crd_sets(["grove"])`` itself.
 ``namespace`` (per test) -> str
     A fresh namespace; emptied and deleted after the test.
 ``crds`` (per test, parametrized by ``crd_source``: ``project`` / ``upstream``) -> :class:`kube.CrdInstall`

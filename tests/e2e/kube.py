@@ -384,6 +384,83 @@ class Cluster:
         names = self.install_crds(*chosen.values(), timeout=timeout)
         return CrdInstall(source=source, names=names, sets=chosen)
 
+    def uninstall_crds(self, *names_or_paths: str | os.PathLike, timeout: float = 60.0) -> list[str]:
+        """Delete CRDs (by name ``<plural>.<group>``, or every CRD in the given files/dirs) and wait
+        until they are gone, objects included (apiextensions' own finalizer does that; no
+        controller-manager needed). For tests of a cluster *without* an orchestrator; the CRD
+        fixtures reinstall what they need. Returns the names deleted."""
+        from kubernetes.client import ApiException
+
+        names = []
+        for item in names_or_paths:
+            if isinstance(item, str) and not os.path.exists(item):
+                names.append(item)
+            else:
+                names.extend(d["metadata"]["name"] for d in load_crds(item))
+        deleted = []
+        for name in names:
+            self._verified_crds.pop(name, None)
+            try:
+                self.request("DELETE", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+                deleted.append(name)
+            except ApiException as e:
+                if e.status != 404:
+                    raise
+        deadline = time.monotonic() + timeout
+        for name in deleted:
+            while True:
+                try:
+                    self.request("GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}",
+                                 accept="application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1")
+                except ApiException as e:
+                    if e.status == 404:
+                        break
+                    raise
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"CRD {name} still present after {timeout:.0f}s")
+                time.sleep(0.1)
+        # and gone from discovery, which is updated asynchronously
+        plurals: dict[str, set[str]] = {}
+        for name in deleted:
+            plural, group = name.split(".", 1)
+            plurals.setdefault(group, set()).add(plural)
+        while plurals:
+            groups = {g["name"]: g for g in self.request("GET", "/apis")["groups"]}
+            for group in list(plurals):
+                served = set()
+                for v in groups.get(group, {}).get("versions", []):
+                    try:
+                        served |= {r["name"] for r in self.request("GET", f"/apis/{v['groupVersion']}")["resources"]}
+                    except ApiException as e:
+                        if e.status != 404:
+                            raise
+                if not served & plurals[group]:
+                    del plurals[group]
+            if plurals and time.monotonic() > deadline:
+                raise TimeoutError(f"still in discovery after {timeout:.0f}s: {plurals}")
+            if plurals:
+                time.sleep(0.1)
+        self._resources = None
+        return deleted
+
+    def uninstall_crd_sets(self, sets: Iterable[str], timeout: float = 60.0) -> list[str]:
+        """Remove whole CRD sets (e.g. ``["grove"]``): every CRD on the server in an API group that
+        the set uses in either source (project or upstream), so the cluster really lacks them."""
+        groups = set()
+        for source in CRD_SOURCES:
+            for name, path in crd_sets(source).items():
+                if name in set(sets):
+                    groups |= {d["spec"]["group"] for d in load_crds(path)}
+        return self.uninstall_api_groups(*groups, timeout=timeout)
+
+    def uninstall_api_groups(self, *groups: str, timeout: float = 60.0) -> list[str]:
+        """Delete every CRD of the given API groups (e.g. ``"grove.io"``); see :meth:`uninstall_crds`."""
+        meta = self.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                            accept="application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")
+        names = [i["metadata"]["name"] for i in meta.get("items") or []
+                 if i["metadata"]["name"].split(".", 1)[1] in set(groups)]
+        return self.uninstall_crds(*names, timeout=timeout) if names else []
+
     # --- generic objects -------------------------------------------------------------------------
 
     def apply(self, obj: dict | str, namespace: str | None = None) -> dict:

@@ -316,3 +316,18 @@ def _alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_uninstalled_crd_set_disappears_from_discovery_and_comes_back(cluster, project_crds, namespace):
+    cluster.custom.create_namespaced_custom_object("grove.io", "v1alpha1", namespace, "podcliquesets",
+                                                   {"apiVersion": "grove.io/v1alpha1", "kind": "PodCliqueSet",
+                                                    "metadata": {"name": "pcs"}, "spec": {}})
+    gone = cluster.uninstall_crd_sets(["grove"])
+    assert {"podcliques.grove.io", "podcliquescalinggroups.grove.io", "podcliquesets.grove.io",
+            "podgangs.scheduler.grove.io"} <= set(gone)
+    groups = {g["name"] for g in cluster.request("GET", "/apis")["groups"]}
+    assert "grove.io" not in groups and "scheduler.grove.io" not in groups
+    cluster.install_crd_sets("project")  # what the CRD fixtures do for the next test
+    with pytest.raises(ApiException) as err:  # the object went with its CRD
+        cluster.custom.get_namespaced_custom_object("grove.io", "v1alpha1", namespace, "podcliquesets", "pcs")
+    assert err.value.status == 404
