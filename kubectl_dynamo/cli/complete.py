@@ -15,7 +15,8 @@ typed is imported, and fixed words never import `kubernetes`.
 Words that live in the cluster (DynamoGraphDeployment names for explain, describe and get;
 namespaces for -n) and in the kubeconfig (contexts for --context) are looked up in a daemon thread
 with one deadline for the whole lookup, the client import included, so a slow or absent cluster
-never hangs the shell: on any failure or timeout the answer is just the directive.
+never hangs the shell: on any failure or timeout the answer is just the directive. The deadline is
+2 s; KUBECTL_DYNAMO_COMPLETE_TIMEOUT (seconds) changes it, e.g. for a cluster behind a slow VPN.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ DIRECTIVE_FILTER_FILE_EXT = 8
 DIRECTIVE_FILTER_DIRS = 16
 
 LOOKUP_DEADLINE = 2.0  # seconds from start-up to the answer, `import kubernetes` and the lookup included
+TIMEOUT_ENV = "KUBECTL_DYNAMO_COMPLETE_TIMEOUT"
 _IMPORTED = time.monotonic()  # close to process start: main() counts the deadline from here
 DGD_NAME_COMMANDS = ("explain", "describe", "get")  # commands whose first argument is a DGD name
 
@@ -145,6 +147,8 @@ def complete(words: Sequence[str], deadline: float = LOOKUP_DEADLINE, started: f
     globals_ = ctx.find_object(GlobalOptions) or globals_
 
     if isinstance(obj, click.Group) and not _is_option(incomplete):
+        if ctx._protected_args or ctx.args:  # a word that is no subcommand: nothing follows it
+            return Answer([])
         return Answer(_subcommands(obj, ctx, incomplete))
     if isinstance(obj, click.Command):
         return Answer(_items(obj.shell_complete(ctx, incomplete)))
@@ -227,9 +231,19 @@ def run(argv: Sequence[str], out: TextIO | None = None, deadline: float = LOOKUP
     return 0
 
 
+def deadline_from_env(environ: Any = None) -> float:
+    """$KUBECTL_DYNAMO_COMPLETE_TIMEOUT in seconds when it is a positive number, else the default."""
+    raw = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return LOOKUP_DEADLINE
+    return min(value, 300.0) if value > 0 else LOOKUP_DEADLINE  # NaN and inf are no deadline to wait for
+
+
 def main() -> None:
     """Console-script entry point (`kubectl_complete-dynamo`)."""
-    code = run(sys.argv[1:], started=_IMPORTED)
+    code = run(sys.argv[1:], deadline=deadline_from_env(), started=_IMPORTED)
     if Lookup.pending:
         # a lookup thread is still blocked in the network or an auth plugin: leave without it
         os._exit(code)
