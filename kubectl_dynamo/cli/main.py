@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("kubectl_dynamo.cli.init_cmd:init", "Scaffold a multinode DynamoGraphDeployment"),
     "validate": ("kubectl_dynamo.cli.validate_cmd:validate", "Check DynamoGraphDeployment manifests offline"),
     "explain": ("kubectl_dynamo.cli.explain_cmd:explain", "Show what the operator will create for a DGD, and why"),
+    "apply": ("kubectl_dynamo.cli.apply_cmd:apply", "Check, then server-side apply manifests (optionally --wait)"),
     "version": ("kubectl_dynamo.cli.version_cmd:version", "Print the client (and server) version"),
     "completion": ("kubectl_dynamo.cli.completion_cmd:completion", "Print a shell completion script (bash, zsh, fish)"),
 }

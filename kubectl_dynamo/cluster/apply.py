@@ -1,23 +1,29 @@
 """Server-side apply of a whole input, all or nothing as far as the API allows.
 
-1. Map every document to its REST resource through discovery and settle its namespace the way
-   kubectl does; any unknown kind or namespace clash refuses the whole input before a write.
-2. Server-side dry-run every document (the server's schema, admission and webhooks judge each one);
-   any rejection refuses the whole input, so a bad last document never leaves the first ones
-   applied.
-3. Apply for real (unless --dry-run), in dependency order: namespaces and CRDs, then config and
-   storage, then workloads, DGDs last. Each object is reported created, configured or unchanged by
-   comparing resourceVersions before and after.
+1. `plan()`: map every document to its REST resource through discovery and settle its namespace
+   the way kubectl does (the document's, else -n, else the context's; cluster-scoped kinds none; a
+   document namespace contradicting an explicit -n is refused). Any unknown kind, clash or
+   duplicate refuses the whole input before a request that writes.
+2. `apply_all()`: server-side dry-run every document (the server's schema, admission, webhooks
+   and field-manager conflicts judge each one); any rejection refuses the whole input, so a bad
+   last document never leaves the first ones applied.
+3. Then apply for real (unless --dry-run), in dependency order: namespaces and CRDs, then config
+   and storage, then workloads, DGDs last. Each object is reported created, configured or
+   unchanged by comparing it before and after, bookkeeping fields left out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from kubectl_dynamo.cluster.client import Cluster, NotFound, Resource
-from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Conflict, NotFound, Resource
+from kubectl_dynamo.errors import ClusterError, DynamoError
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
+DRY_RUN_MODES = (DRY_NONE, DRY_CLIENT, DRY_SERVER)
+CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
 
 _ORDER = {
     "Namespace": 0, "CustomResourceDefinition": 1, "PriorityClass": 2, "StorageClass": 2,
@@ -25,18 +31,22 @@ _ORDER = {
     "Secret": 5, "ConfigMap": 5, "PersistentVolume": 6, "PersistentVolumeClaim": 7,
     "Service": 8, "DynamoGraphDeployment": 20,
 }
+CONFLICT_HINT = (
+    "hint: another field manager owns these fields. Re-run with --force-conflicts to take them over "
+    f"as {FIELD_MANAGER!r}, or remove them from your manifest to leave them to their owner"
+)
 
 
 @dataclass
 class Planned:
     doc: dict
-    source: str
+    source: str  # where the document came from, for messages
     resource: Resource
     namespace: str | None
 
     @property
     def name(self) -> str:
-        return (self.doc.get("metadata") or {}).get("name", "")
+        return str((self.doc.get("metadata") or {}).get("name", ""))
 
     @property
     def ref(self) -> str:
@@ -49,54 +59,69 @@ class Planned:
 class Applied:
     planned: Planned
     action: str  # created | configured | unchanged
-    obj: dict
+    obj: dict  # as the server returned it (the body sent, for --dry-run=client)
 
 
-class ApplyRefused(ClusterError):
-    """The input was refused before anything was written; `problems` lists every reason."""
+@dataclass
+class ApplyResult:
+    applied: list[Applied] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # per-object errors of the real apply
+
+
+class ApplyRefused(DynamoError):
+    """The input was refused before anything was written (exit 1, like kubectl); `problems` lists
+    every reason."""
 
     exit_code = 1
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"nothing applied: {problems[0]}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    def __init__(self, problems: list[str], conflicts: bool = False) -> None:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"nothing applied: {problems[0]}{more}")
         self.problems = problems
+        self.conflicts = conflicts
 
     def lines(self) -> list[str]:
-        return [f"nothing applied: {len(self.problems)} problem(s)", *[f"  {p}" for p in self.problems]]
+        head = self.message if len(self.problems) == 1 else f"nothing applied: {len(self.problems)} problems"
+        body = [] if len(self.problems) == 1 else [f"  {p}" for p in self.problems]
+        return [head, *body, *([CONFLICT_HINT] if self.conflicts else [])]
 
 
-def plan(cluster: Cluster, docs: list[tuple[dict, str]], namespace: str, namespace_explicit: bool) -> list[Planned]:
-    """Map documents to resources and namespaces; raise ApplyRefused listing every problem."""
+def plan(cluster: Cluster, docs: Sequence[tuple[dict, str]], namespace: str, namespace_explicit: bool) -> list[Planned]:
+    """Map (document, source) pairs to resources and namespaces, in apply order; raise
+    ApplyRefused listing every problem."""
     out: list[Planned] = []
     problems: list[str] = []
     for doc, source in docs:
         api_version, kind = str(doc.get("apiVersion", "")), str(doc.get("kind", ""))
-        meta = doc.get("metadata") or {}
+        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
         name = meta.get("name")
         if not name:
-            problems.append(f"{source}: {kind} has no metadata.name")
+            problems.append(f"{source}: {kind} has no metadata.name (server-side apply needs one)")
             continue
         res = cluster.resource_for(api_version, kind)
         if res is None:
-            problems.append(f'{source}: resource mapping not found for name: "{name}": no matches for kind "{kind}" in version "{api_version}" (ensure CRDs are installed first)')
+            problems.append(f'{source}: resource mapping not found for name: "{name}": no matches for kind '
+                            f'"{kind}" in version "{api_version}" (ensure CRDs are installed first)')
             continue
         ns = None
         if res.namespaced:
-            ns = meta.get("namespace") or namespace
-            if namespace_explicit and meta.get("namespace") and meta["namespace"] != namespace:
-                problems.append(f'{source}: the namespace from the provided object "{meta["namespace"]}" does not match the namespace "{namespace}". You must pass \'--namespace={meta["namespace"]}\' to perform this operation.')
+            given = meta.get("namespace")
+            if namespace_explicit and given and given != namespace:
+                problems.append(f'{source}: the namespace from the provided object "{given}" does not match the '
+                                f'namespace "{namespace}". You must pass \'--namespace={given}\' to perform this operation.')
                 continue
+            ns = given or namespace
         out.append(Planned(doc, source, res, ns))
+    keys = [(p.resource.api_version, p.resource.kind, p.namespace, p.name) for p in out]
+    problems += [f"{p.source}: {p.ref} appears more than once in the input"
+                 for i, p in enumerate(out) if keys[i] in keys[:i]]
     if problems:
         raise ApplyRefused(problems)
-    keys = [(p.resource.api_version, p.resource.kind, p.namespace, p.name) for p in out]
-    dupes = {k for k in keys if keys.count(k) > 1}
-    if dupes:
-        raise ApplyRefused([f"{k[1]} {k[3]} appears more than once in the input" for k in sorted(dupes, key=str)])
     return sorted(out, key=lambda p: _ORDER.get(p.resource.kind, 10))
 
 
-def _body(p: Planned) -> dict:
+def body_of(p: Planned) -> dict:
+    """What is sent: the document with its settled namespace and without status."""
     body = dict(p.doc)
     meta = dict(body.get("metadata") or {})
     if p.namespace:
@@ -115,51 +140,82 @@ def _live(cluster: Cluster, p: Planned) -> dict | None:
         return None
 
 
-def _action(before: dict | None, after: dict) -> str:
-    if before is None:
-        return "created"
-    rv_before = (before.get("metadata") or {}).get("resourceVersion")
-    rv_after = (after.get("metadata") or {}).get("resourceVersion")
-    return "unchanged" if rv_before == rv_after else "configured"
+def _problem(p: Planned, exc: ClusterError) -> str:
+    if isinstance(exc, NotFound):  # an apply PATCH creates: 404 means the namespace is missing
+        what = f'namespaces "{p.namespace}" not found' if p.namespace else "the resource is no longer served"
+        return f"{p.source}: {p.ref}: {what}"
+    return f"{p.source}: {p.ref}: {exc.message}"
 
 
-def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NONE, force: bool = False) -> list[Applied]:
-    """Apply every planned object; on a server-side rejection in the dry-run pass nothing is written."""
-    befores = cluster.parallel(*[(lambda p=p: _live(cluster, p)) for p in planned]) if planned else []
-    if dry_run == DRY_CLIENT:
-        return [Applied(p, "created" if b is None else "configured", _body(p)) for p, b in zip(planned, befores, strict=True)]
+def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NONE, force: bool = False) -> ApplyResult:
+    """Apply every planned object; a rejection in the server-side dry-run pass writes nothing."""
+    if not planned:
+        return ApplyResult()
+    befores = cluster.parallel(*[(lambda p=p: _live(cluster, p)) for p in planned])
+    if dry_run == DRY_CLIENT:  # nothing but reads: judge the change against the live object locally
+        return ApplyResult([Applied(p, _client_action(b, body_of(p)), body_of(p)) for p, b in zip(planned, befores, strict=True)])
+    creates_ns = {q.name for q in planned if q.resource.kind == "Namespace" and not q.resource.group}
     problems: list[str] = []
+    conflicts = False
     checked: list[dict] = []
     for p in planned:  # the server's verdict on each, before any write
         try:
-            checked.append(cluster.apply(p.resource, _body(p), namespace=p.namespace, force=force, dry_run=True))
+            checked.append(cluster.apply(p.resource, body_of(p), namespace=p.namespace, force=force, dry_run=True))
         except NotFound as exc:
-            # a namespace the input itself creates is not there yet for a dry run
-            if any(q.resource.kind == "Namespace" and q.name == p.namespace for q in planned):
-                checked.append(_body(p))
+            if p.namespace in creates_ns:  # the input makes that namespace: a dry run cannot see it yet
+                checked.append(body_of(p))
             else:
-                problems.append(f"{p.source}: {p.ref}: {exc.message}")
+                problems.append(_problem(p, exc))
         except ClusterError as exc:
-            problems.append(f"{p.source}: {p.ref}: {exc.message}")
+            conflicts = conflicts or isinstance(exc, Conflict)
+            problems.append(_problem(p, exc))
     if problems:
-        raise ApplyRefused(problems)
+        raise ApplyRefused(problems, conflicts)
     if dry_run == DRY_SERVER:
-        return [Applied(p, "created" if b is None else ("unchanged" if _same_spec(b, c) else "configured"), c)
-                for p, b, c in zip(planned, befores, checked, strict=True)]
-    out: list[Applied] = []
+        return ApplyResult([Applied(p, _action(b, c), c) for p, b, c in zip(planned, befores, checked, strict=True)])
+    result = ApplyResult()
     for p, before in zip(planned, befores, strict=True):
-        after = cluster.apply(p.resource, _body(p), namespace=p.namespace, force=force)
-        out.append(Applied(p, _action(before, after), after))
-    return out
+        try:  # kubectl carries on past a failed object and reports them all at the end
+            after = cluster.apply(p.resource, body_of(p), namespace=p.namespace, force=force)
+        except ClusterError as exc:
+            result.failed.append(_problem(p, exc))
+            continue
+        result.applied.append(Applied(p, _action(before, after), after))
+    return result
 
 
-def _same_spec(before: dict, after: dict) -> bool:
-    strip = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid")
+_VOLATILE = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid")
+
+
+def _action(before: dict | None, after: dict) -> str:
+    """created, or configured/unchanged by comparing the object before and after, leaving out
+    what the server keeps for itself. Not by resourceVersion: the server also writes when only
+    bookkeeping changes (managedFields taking over a `before-first-apply` entry, a re-encoding
+    of a freshly created PVC), which users would read as a change they did not make; and a dry
+    run writes nothing at all."""
+    if before is None:
+        return CREATED
 
     def norm(o: dict) -> dict:
         o = dict(o)
-        o["metadata"] = {k: v for k, v in (o.get("metadata") or {}).items() if k not in strip}
+        o["metadata"] = {k: v for k, v in (o.get("metadata") or {}).items() if k not in _VOLATILE}
         o.pop("status", None)
         return o
 
-    return norm(before) == norm(after)
+    return UNCHANGED if norm(before) == norm(after) else CONFIGURED
+
+
+def _client_action(before: dict | None, body: dict) -> str:
+    """Without asking the server: unchanged when the live object already holds every field of the
+    manifest with the same value (server defaulting can make this say configured; never the reverse)."""
+    if before is None:
+        return CREATED
+    return UNCHANGED if _contains(before, body) else CONFIGURED
+
+
+def _contains(live: Any, want: Any) -> bool:
+    if isinstance(want, dict):
+        return isinstance(live, dict) and all(k in live and _contains(live[k], v) for k, v in want.items())
+    if isinstance(want, list):
+        return isinstance(live, list) and len(live) == len(want) and all(map(_contains, live, want))
+    return live == want
