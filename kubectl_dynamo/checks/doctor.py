@@ -1,53 +1,29 @@
 """doctor's checks: ClusterFacts in, a list of DoctorCheck out. Pure: no I/O, so each rule is a
 unit test over plain data, and the e2e tests check the facts reading against a real API server.
 
-Each check has a stable id users can grep for, a status (pass|warn|fail|skip), a one-line summary,
-detail and, when something is to be done, a hint (often the Helm value to set).
+Each check has a stable id users can grep for, a section, a status (pass|warn|fail|skip), a
+one-line summary, detail and, when something is to be done, a hint (often the Helm value to set).
+The per-project checks (Grove, KAI-Scheduler, LeaderWorkerSet, Volcano) live in
+checks/orchestrators.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.cluster.controllers import DYNAMO, GROVE, KAI, LWS, VOLCANO, Controller
+from kubectl_dynamo.checks.orchestrators import check_operator_use, check_projects
+from kubectl_dynamo.checks.status import FAIL, PASS, SKIP, WARN, DoctorCheck, summary
+from kubectl_dynamo.cluster.access import AccessResult
+from kubectl_dynamo.cluster.controllers import DYNAMO
 from kubectl_dynamo.cluster.survey import DGD_CRD, ClusterFacts
-from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
-from kubectl_dynamo.dgd.plan import DEFAULT_KAI_QUEUE
 
-PASS, WARN, FAIL, SKIP = "pass", "warn", "fail", "skip"
+__all__ = ["PASS", "WARN", "FAIL", "SKIP", "DoctorCheck", "AccessResult", "DoctorInput", "run_checks", "report",
+           "summary", "effective_orchestrator"]
+
 MIN_KUBERNETES = (1, 24)
-MIN_LWS = (0, 7, 0)  # documented LWS requirement for the Dynamo LWS path
-
-
-@dataclass
-class DoctorCheck:
-    id: str
-    section: str
-    status: str
-    summary: str
-    detail: str = ""
-    hint: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"id": self.id, "section": self.section, "status": self.status, "summary": self.summary,
-                "detail": self.detail, "hint": self.hint}
-
-
-@dataclass
-class AccessResult:
-    """One SelfSubjectAccessReview: may the user do `verb` on `resource`?"""
-
-    verb: str
-    resource: str  # plural.group
-    namespace: str | None
-    allowed: bool | None  # None: the review itself was not possible
-    purpose: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.verb} {self.resource}" + (f" in {self.namespace}" if self.namespace else "")
+HELM_HINT = "helm upgrade <release> <chart> -n <namespace> --reuse-values"
 
 
 @dataclass
@@ -62,13 +38,15 @@ def _kube_version(text: str | None) -> tuple[int, int] | None:
 
 
 def check_cluster(facts: ClusterFacts) -> list[DoctorCheck]:
+    where = f"server {facts.host or '?'}, context {facts.context or '(in-cluster)'}"
     v = _kube_version(facts.server_version)
     if v is None:
-        return [DoctorCheck("cluster.version", "cluster", WARN, f"server version {facts.server_version!r} not understood")]
+        return [DoctorCheck("cluster.version", "cluster", WARN, f"reachable; server version {facts.server_version!r} not understood", where)]
     ok = v >= MIN_KUBERNETES
+    need = f"{MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]}"
     return [DoctorCheck("cluster.version", "cluster", PASS if ok else FAIL,
-                        f"Kubernetes {facts.server_version}" + ("" if ok else f": Dynamo needs {MIN_KUBERNETES[0]}.{MIN_KUBERNETES[1]} or newer"),
-                        f"context {facts.context or '(in-cluster)'}", None if ok else "upgrade the cluster")]
+                        f"reachable, Kubernetes {facts.server_version}" + (f" (>= {need})" if ok else f": Dynamo needs {need} or newer"),
+                        where, None if ok else f"upgrade the cluster to Kubernetes {need} or newer")]
 
 
 def check_access(access: list[AccessResult]) -> list[DoctorCheck]:
@@ -76,169 +54,180 @@ def check_access(access: list[AccessResult]) -> list[DoctorCheck]:
         return []
     denied = [a for a in access if a.allowed is False]
     unknown = [a for a in access if a.allowed is None]
-    if unknown and len(unknown) == len(access):
-        return [DoctorCheck("cluster.access", "cluster", SKIP, "cannot review permissions (SelfSubjectAccessReview not allowed)")]
+    if len(unknown) == len(access):
+        return [DoctorCheck("cluster.access", "cluster", SKIP, "cannot review permissions (SelfSubjectAccessReview refused)",
+                            unknown[0].reason)]
     if not denied:
-        return [DoctorCheck("cluster.access", "cluster", PASS, f"you may {', '.join(a.label for a in access)}")]
-    detail = "; ".join(f"cannot {a.label} ({a.purpose})" for a in denied)
-    return [DoctorCheck("cluster.access", "cluster", WARN, f"{len(denied)} of {len(access)} permissions missing", detail,
-                        "ask a cluster admin for a Role granting these verbs, or use another context")]
+        return [DoctorCheck("cluster.access", "cluster", PASS, f"you may do all {len(access) - len(unknown)} things the plugin needs",
+                            "; ".join(a.label for a in access if a.allowed))]
+    grouped: dict[tuple[str, str | None], list[AccessResult]] = {}
+    for a in denied:
+        grouped.setdefault((a.resource, a.namespace), []).append(a)
+    detail = "cannot " + "; ".join(
+        f"{'/'.join(a.verb for a in items)} {res}" + (f" in {ns}" if ns else "")
+        + f" ({', '.join(dict.fromkeys(a.purpose for a in items))})" for (res, ns), items in grouped.items())
+    listed = ", ".join(dict.fromkeys(a.resource.split(".")[0] for a in denied))
+    return [DoctorCheck("cluster.access", "cluster", WARN, f"{len(denied)} of {len(access)} permissions missing, on {listed}", detail,
+                        "ask a cluster admin for a Role/ClusterRole granting these verbs, or use another context")]
 
 
-def _ctrl_summary(ctrls: list[Controller]) -> tuple[bool, str]:
-    ok = any(c.available for c in ctrls)
-    c = next((c for c in ctrls if c.available), ctrls[0])
-    state = "available" if c.available else f"not available ({c.available_replicas}/{c.replicas} replicas)"
-    return ok, f"{c.namespace}/{c.name} {state}, version {c.version or 'unknown'}"
-
-
-def check_dynamo(facts: ClusterFacts) -> list[DoctorCheck]:
-    out: list[DoctorCheck] = []
+def check_dgd_crd(facts: ClusterFacts) -> DoctorCheck:
     d = facts.discovery
-    served = [v for (av, kind), _ in d.resources.items() for v in [av.split("/")[-1]]
-              if kind == "DynamoGraphDeployment" and av.startswith("nvidia.com/")]
-    if "nvidia.com" in d.groups and (served or not d.complete):
-        versions_served = sorted(set(served)) or d.groups.get("nvidia.com", [])
-        out.append(DoctorCheck("dynamo.crd", "dynamo", PASS, f"DynamoGraphDeployment served ({', '.join(versions_served)})",
-                               f"CRD {DGD_CRD}"))
-    else:
-        out.append(DoctorCheck("dynamo.crd", "dynamo", FAIL, "DynamoGraphDeployment CRD is not installed",
-                               hint="install the Dynamo platform Helm chart (dynamo-platform), which ships the CRDs"))
-    ops = facts.controllers.get(DYNAMO)
+    served = sorted({av.split("/", 1)[1] for (av, kind) in d.resources if kind == "DynamoGraphDeployment" and av.startswith("nvidia.com/")})
+    if not served and not d.complete:
+        served = list(d.groups.get("nvidia.com", []))
+    if served:
+        return DoctorCheck("dynamo.crd", "dynamo", PASS, f"DynamoGraphDeployment API served ({', '.join(served)})",
+                           f"CRD {DGD_CRD} established")
+    if DGD_CRD in facts.crds:
+        return DoctorCheck("dynamo.crd", "dynamo", FAIL, f"CRD {DGD_CRD} exists but is not served (not established)", "",
+                           f"kubectl describe crd {DGD_CRD}")
+    return DoctorCheck("dynamo.crd", "dynamo", FAIL, "DynamoGraphDeployment CRD is not installed: no DGD can be created",
+                       f"API group nvidia.com does not serve {DGD_CRD}",
+                       "install the Dynamo platform Helm chart (dynamo-platform), which ships the CRDs and the operator")
+
+
+def check_operator(facts: ClusterFacts) -> list[DoctorCheck]:
+    ops = facts.controllers.get(DYNAMO) or []
     op = facts.operator
-    if not ops:
-        status = SKIP if "deployments" in facts.forbidden else FAIL
-        out.append(DoctorCheck("dynamo.operator", "dynamo", status,
-                               "cannot list Deployments" if status == SKIP else "Dynamo operator not found",
-                               facts.forbidden.get("deployments", "no Deployment named *-dynamo-operator-controller-manager"),
-                               None if status == SKIP else "install the dynamo-platform Helm chart"))
-        return out
-    ok, text = _ctrl_summary(ops)
-    out.append(DoctorCheck("dynamo.operator", "dynamo", PASS if ok else FAIL, f"operator {text}",
-                           f"image {op.controller.image if op.controller else ''}",
-                           None if ok else "kubectl describe deployment -n <ns> <operator> for why it is not available"))
+    if not ops or op.controller is None:
+        if "deployments" in facts.forbidden:
+            return [DoctorCheck("dynamo.operator", "dynamo", SKIP, "cannot list Deployments to find the Dynamo operator",
+                                facts.forbidden["deployments"])]
+        return [DoctorCheck("dynamo.operator", "dynamo", FAIL, "Dynamo operator not found: DGDs would never be reconciled",
+                            "no Deployment named *-dynamo-operator-controller-manager in any namespace",
+                            "install the dynamo-platform Helm chart")]
+    c = op.controller
+    others = [o.ref for o in ops if o is not c]
+    state = "available" if c.available else f"not available ({c.available_replicas}/{c.replicas} replicas)"
+    out = [DoctorCheck("dynamo.operator", "dynamo", PASS if c.available else FAIL, f"operator {c.ref} {state}",
+                       f"image {c.image}" + (f"; other operator Deployments: {', '.join(others)}" if others else ""),
+                       None if c.available else f"kubectl describe deployment -n {c.namespace} {c.name}")]
+    parsed = versions.parse(c.version)
+    if parsed is None:
+        out.append(DoctorCheck("dynamo.version", "dynamo", WARN, f"operator version {c.version or 'unknown'}: not a release version",
+                               f"explain mirrors the newest operator line the plugin knows ({versions.NEWEST_KNOWN})",
+                               "pass --operator-version to explain/apply to mirror the rules of your operator"))
+    else:
+        newer = not versions.at_least(versions.NEWEST_KNOWN, parsed[:3])
+        out.append(DoctorCheck("dynamo.version", "dynamo", PASS, f"operator version {c.version}",
+                               ("from --operator-version" if any(a.startswith("--operator-version") for a in c.args) else "from the image tag")
+                               + (f"; newer than the newest line the plugin mirrors ({versions.NEWEST_KNOWN})" if newer else "")))
+    out.append(check_operator_config(facts))
+    return out
+
+
+def check_operator_config(facts: ClusterFacts) -> DoctorCheck:
+    op = facts.operator
+    ref = f"ConfigMap {op.controller.namespace if op.controller else '?'}/{op.configmap or '<release>-dynamo-operator-config'}"
     if op.config_error:
-        out.append(DoctorCheck("dynamo.config", "dynamo", FAIL, f"operator configuration unreadable: {op.config_error}",
-                               f"ConfigMap {op.configmap}"))
-    elif op.config_found:
+        return DoctorCheck("dynamo.config", "dynamo", FAIL, f"operator configuration unreadable: {op.config_error}",
+                           f"{ref} key config.yaml", "fix the operator's Helm values and upgrade the release")
+    if op.config_found:
         c = op.config
+
         def s(v: bool | None) -> str:
             return {None: "auto", True: "true", False: "false"}[v]
-        out.append(DoctorCheck("dynamo.config", "dynamo", PASS,
-                               f"orchestrators: grove={s(c.grove)}, lws={s(c.lws)}, kaiScheduler={s(c.kai_scheduler)}",
-                               f"ConfigMap {op.controller.namespace}/{op.configmap} key config.yaml (auto = unset: detect the API at start-up)"))
-    else:
-        cm = op.configmap or "<release>-dynamo-operator-config"
-        status = SKIP if any(k.startswith("configmaps/") for k in facts.forbidden) else WARN
-        out.append(DoctorCheck("dynamo.config", "dynamo", status, f"operator ConfigMap {cm} not found: assuming auto-detect",
-                               "operators before 1.0 have no orchestrator overrides"))
-    return out
+
+        return DoctorCheck("dynamo.config", "dynamo", PASS,
+                           f"orchestrators: grove={s(c.grove)}, lws={s(c.lws)}, kaiScheduler={s(c.kai_scheduler)}",
+                           f"{ref} key config.yaml (auto = unset: the operator detects the API at start-up)")
+    forbidden = next((m for k, m in facts.forbidden.items() if k.startswith("configmaps/")), None)
+    if forbidden:
+        return DoctorCheck("dynamo.config", "dynamo", SKIP, f"cannot read the operator configuration ({ref}): assuming auto-detect", forbidden)
+    return DoctorCheck("dynamo.config", "dynamo", WARN, f"operator configuration not found ({ref}): assuming auto-detect",
+                       "operators before 1.0 have no orchestrator overrides; 1.0 and newer read orchestrators.* from it")
 
 
-def _project_check(facts: ClusterFacts, project: str, label: str, groups: list[str], hint: str,
-                   min_version: tuple[int, int, int] | None = None) -> DoctorCheck:
-    d = facts.discovery
-    served = [g for g in groups if d.has_group(g)]
-    ctrls = facts.controllers.get(project) or []
-    cid = f"{project}.installed"
-    if not served:
-        if ctrls:
-            return DoctorCheck(cid, project, WARN, f"{label} controller found but its API ({', '.join(groups)}) is not served",
-                               _ctrl_summary(ctrls)[1], "install its CRDs")
-        return DoctorCheck(cid, project, SKIP, f"{label} not installed", f"API group {groups[0]} not served", hint)
-    api = "API " + ", ".join(f"{g} ({'/'.join(d.groups[g])})" for g in served) + " served"
-    if not ctrls:
-        status = SKIP if "deployments" in facts.forbidden else WARN
-        return DoctorCheck(cid, project, status, f"{label}: {api}, but no controller Deployment found",
-                           "CRDs without a running controller are common after an uninstall (Helm keeps CRDs)", hint)
-    ok, text = _ctrl_summary(ctrls)
-    status, extra = (PASS, "") if ok else (FAIL, "")
-    best = next((c for c in ctrls if c.available), ctrls[0])
-    if ok and min_version and best.version:
-        p = versions.parse(best.version)
-        if p and p[:3] < min_version:
-            status, extra = WARN, f"; Dynamo documents {label} >= v{'.'.join(map(str, min_version))}"
-    return DoctorCheck(cid, project, status, f"{label}: {api}; controller {text}{extra}", "",
-                       None if status == PASS else hint)
-
-
-def check_orchestrators(facts: ClusterFacts) -> list[DoctorCheck]:
-    out = [
-        _project_check(facts, GROVE, "Grove", [caps_mod.GROUP_GROVE, "scheduler.grove.io"],
-                       "helm upgrade <release> ... --set global.grove.install=true (or install Grove), then restart the operator"),
-        _project_check(facts, KAI, "KAI-Scheduler", [caps_mod.GROUP_KAI],
-                       "helm upgrade <release> ... --set global.kai-scheduler.install=true (or install KAI-Scheduler)"),
-        _project_check(facts, LWS, "LeaderWorkerSet", [caps_mod.GROUP_LWS],
-                       "install LeaderWorkerSet >= v0.7.0 (and Volcano) for the LWS path", MIN_LWS),
-        _project_check(facts, VOLCANO, "Volcano", [caps_mod.GROUP_VOLCANO],
-                       "install Volcano: the operator uses LWS only together with Volcano"),
-    ]
-    if facts.kai_queues is not None:
-        names = sorted((q.get("metadata") or {}).get("name", "") for q in facts.kai_queues)
-        has_default = DEFAULT_KAI_QUEUE in names
-        out.append(DoctorCheck("kai.queues", KAI, PASS if has_default else WARN,
-                               f"KAI queues: {', '.join(names) or 'none'}"
-                               + ("" if has_default else f"; the default queue {DEFAULT_KAI_QUEUE!r} is missing"),
-                               "DGDs use queue 'dynamo' unless annotated nvidia.com/kai-scheduler-queue",
-                               None if has_default else "create queue 'dynamo' (helm ... --set global.kai-scheduler.enabled=true creates it) or annotate each DGD with an existing queue"))
-    elif "queues.scheduling.run.ai" in facts.forbidden:
-        out.append(DoctorCheck("kai.queues", KAI, SKIP, "cannot list KAI queues", facts.forbidden["queues.scheduling.run.ai"]))
-    return out
+def orchestrator_phrase(caps: Capabilities) -> str | None:
+    """What a new multinode DGD gets from these capabilities, or None when it fails."""
+    if caps.grove:
+        kai = (" with KAI-Scheduler (queue 'dynamo' unless annotated)" if caps.kai_scheduler
+               else " with the default scheduler (KAI-Scheduler not enabled)")
+        lws = "; DGDs annotated nvidia.com/enable-grove: \"false\" get LeaderWorkerSet + Volcano" if caps.lws else ""
+        return f"Grove (one PodCliqueSet per DGD){kai}{lws}"
+    if caps.lws:
+        return "LeaderWorkerSet + a Volcano PodGroup per replica (Grove not enabled)"
+    return None
 
 
 def effective_orchestrator(caps: Capabilities) -> tuple[str, str]:
     """(status, the one sentence) for new multinode DGDs."""
-    if caps.grove:
-        kai = " with KAI-Scheduler (queue 'dynamo' unless annotated)" if caps.kai_scheduler else " with the default scheduler (KAI-Scheduler not enabled)"
-        lws = "; DGDs annotated nvidia.com/enable-grove: \"false\" use LeaderWorkerSet + Volcano" if caps.lws else ""
-        return PASS, f"new multinode DGDs get Grove (one PodCliqueSet per DGD){kai}{lws}"
-    if caps.lws:
-        return PASS, "new multinode DGDs get LeaderWorkerSet + Volcano PodGroup per replica (Grove not enabled)"
-    return FAIL, "new multinode DGDs will fail with \"no multinode orchestrator available\" (single-node DGDs still work as Deployments)"
+    phrase = orchestrator_phrase(caps)
+    if phrase:
+        return PASS, f"new multinode DGDs get {phrase}"
+    return FAIL, ("new multinode DGDs fail with \"no multinode orchestrator available\" "
+                  "(single-node DGDs still run as Deployments)")
 
 
-def check_effective(facts: ClusterFacts, caps: Capabilities) -> list[DoctorCheck]:
-    status, sentence = effective_orchestrator(caps)
-    detail = "; ".join(f"{k}: {v}" for k, v in caps.reasons.items())
+def _fail_hint(caps: Capabilities) -> str:
+    if caps.detected.grove and not caps.grove and caps.config.grove is False:
+        return f"Grove is installed but disabled in the operator (orchestrators.grove.enabled=false): {HELM_HINT} --set global.grove.enabled=true"
+    if caps.detected.lws and not caps.detected.volcano:
+        return "LeaderWorkerSet is installed but Volcano is not: install Volcano (the operator uses LWS only with it), or install Grove"
+    return f"install Grove ({HELM_HINT} --set global.grove.install=true) or LeaderWorkerSet + Volcano, then restart the operator"
+
+
+def check_effective(facts: ClusterFacts, caps: Capabilities, running: Capabilities) -> list[DoctorCheck]:
+    """The effective orchestrator as the running operator resolves it (`running`: without APIs it
+    has not seen yet), what changes after a restart, config problems, and restart-needed."""
+    status, sentence = effective_orchestrator(running)
+    after = orchestrator_phrase(caps)
+    op = facts.operator.controller
+    restart_cmd = f"kubectl rollout restart deployment -n {op.namespace} {op.name}" if op else "restart the operator"
+    if caps.restart_needed and after != orchestrator_phrase(running):
+        sentence += f"; after an operator restart: {after or 'none'}"
+    detail = "; ".join(f"{k}: {v}" for k, v in running.reasons.items())
+    if op is None:
+        detail = "no operator found: as a default operator would resolve it; " + detail
+    elif not facts.operator.config_found:
+        detail = "operator configuration unknown: auto-detect assumed; " + detail
     hint = None
     if status == FAIL:
-        if caps.detected.grove and not caps.grove:
-            hint = "Grove is installed but the operator has it disabled: helm upgrade ... --set global.grove.enabled=true"
-        elif caps.detected.lws and not caps.detected.volcano:
-            hint = "LeaderWorkerSet is installed but Volcano is not: install Volcano, or install Grove"
-        else:
-            hint = "install Grove (recommended) or LeaderWorkerSet + Volcano, then restart the operator"
+        hint = f"restart the operator so it sees {', '.join(caps.restart_needed)}: {restart_cmd}" if after else _fail_hint(caps)
     out = [DoctorCheck("orchestrator.effective", "orchestrator", status, sentence, detail, hint)]
     for problem in caps.problems:
-        out.append(DoctorCheck("orchestrator.config", "orchestrator", FAIL, problem, "", "fix the operator's Helm values"))
-    if facts.operator.controller is not None:
+        out.append(DoctorCheck("orchestrator.config", "orchestrator", FAIL, problem, "",
+                               "install the missing API, or set the orchestrator's Helm value back to false"))
+    if op is not None:
         if caps.restart_needed:
             out.append(DoctorCheck("orchestrator.restart", "orchestrator", WARN,
                                    f"{', '.join(caps.restart_needed)} installed after the operator started: restart the operator",
-                                   "the operator detects API groups only at start-up",
-                                   f"kubectl rollout restart deployment -n {facts.operator.controller.namespace} {facts.operator.controller.name}"))
-        elif facts.operator.started_at is not None:
-            out.append(DoctorCheck("orchestrator.restart", "orchestrator", PASS, "operator started after every orchestrator API appeared"))
+                                   f"the operator detects API groups only at start-up; its pod started {facts.operator.started_at}",
+                                   restart_cmd))
+        elif facts.operator.started_at is not None and "customresourcedefinitions" not in facts.forbidden:
+            out.append(DoctorCheck("orchestrator.restart", "orchestrator", PASS, "the operator started after every orchestrator API appeared",
+                                   f"operator pod started {facts.operator.started_at}"))
+        else:
+            why = facts.forbidden.get("customresourcedefinitions") or facts.forbidden.get("pods (operator)") or "no running operator pod"
+            out.append(DoctorCheck("orchestrator.restart", "orchestrator", SKIP, "cannot tell whether the operator needs a restart", why))
     return out
 
 
 def check_gpus(facts: ClusterFacts) -> list[DoctorCheck]:
     inv = facts.inventory
     if inv is None:
-        return [DoctorCheck("gpu.inventory", "gpus", SKIP, "cannot list nodes", facts.forbidden.get("nodes", ""))]
+        return [DoctorCheck("gpu.inventory", "gpus", SKIP, "cannot list nodes: GPU inventory unknown", facts.forbidden.get("nodes", ""))]
     if not inv.nodes:
         return [DoctorCheck("gpu.inventory", "gpus", FAIL, "no GPU nodes (no node has nvidia.com/gpu allocatable)", "",
                             "install the NVIDIA GPU Operator or device plugin")]
-    nodes, gpus = inv.largest_fit()
-    schedulable = sum(1 for n in inv.nodes if n.schedulable)
-    status = PASS if nodes >= 2 else WARN
-    summary = (f"{len(inv.nodes)} GPU node(s), {schedulable} schedulable; {inv.total} GPUs, {inv.free} free; "
-               f"largest multinode shape that fits now: {nodes} × {gpus} GPUs")
+    schedulable = [n for n in inv.nodes if n.schedulable]
     mig = [n.name for n in inv.nodes if n.mig]
-    detail = (f"MIG/shared GPUs on {', '.join(mig)}; " if mig else "") + ", ".join(
-        f"{n.name}: {n.free}/{n.allocatable} free" + ("" if n.schedulable else " (unschedulable)") for n in inv.nodes)
-    return [DoctorCheck("gpu.inventory", "gpus", status, summary, detail,
-                        None if status == PASS else "a multinode DGD needs nodeCount >= 2 nodes with free GPUs")]
+    unsched = [f"{n.name} ({n.state})" for n in inv.nodes if not n.schedulable]
+    detail = "; ".join(x for x in (f"not schedulable: {', '.join(unsched)}" if unsched else "",
+                                   f"MIG/shared GPUs on {', '.join(mig)}" if mig else "") if x)
+    out = [DoctorCheck("gpu.inventory", "gpus", PASS if inv.requests_known else WARN,
+                       f"{len(inv.nodes)} GPU node(s), {len(schedulable)} schedulable; {inv.total} GPUs, {inv.free} free on schedulable nodes",
+                       detail if inv.requests_known else "cannot list pods: GPUs in use are unknown, free counts are upper bounds; " + detail,
+                       None if inv.requests_known else "ask for list pods in all namespaces")]
+    nodes, gpus = inv.largest_fit()
+    ok = nodes >= 2
+    out.append(DoctorCheck("gpu.capacity", "gpus", PASS if ok else WARN,
+                           f"largest multinode shape that fits now: {nodes} node{'s' if nodes != 1 else ''} × {gpus} GPUs" if nodes
+                           else "no free GPU on a schedulable node",
+                           "nodes × free GPUs per node on schedulable nodes",
+                           None if ok else "a multinode DGD needs nodeCount >= 2 schedulable nodes with free GPUs"))
+    return out
 
 
 def check_network(facts: ClusterFacts) -> list[DoctorCheck]:
@@ -247,26 +236,25 @@ def check_network(facts: ClusterFacts) -> list[DoctorCheck]:
         return []
     fast = [n for n in inv.nodes if n.fabric]
     cliques = sorted({n.clique for n in inv.nodes if n.clique})
-    extra = f"; NVLink domains: {', '.join(cliques)}" if cliques else ""
+    extra = f"; NVLink domains (nvidia.com/gpu.clique): {', '.join(cliques)}" if cliques else ""
     if fast:
         kinds = sorted({n.fabric or "" for n in fast})
-        return [DoctorCheck("network.fabric", "network", PASS, f"high-speed networking on {len(fast)} of {len(inv.nodes)} GPU node(s) ({', '.join(kinds)}){extra}",
-                            ", ".join(f"{n.name}: {', '.join(list(n.rdma) + n.network_labels)}" for n in fast))]
-    return [DoctorCheck("network.fabric", "network", WARN, f"no RDMA, EFA or SR-IOV resources on GPU nodes{extra}",
-                        "multinode inference over plain Ethernet works but is slow",
+        return [DoctorCheck("network.fabric", "network", PASS,
+                            f"high-speed networking on {len(fast)} of {len(inv.nodes)} GPU node(s) ({', '.join(kinds)}){extra}",
+                            "; ".join(f"{n.name}: {', '.join([f'{k}={v}' for k, v in n.rdma.items()] + n.network_labels)}" for n in fast))]
+    return [DoctorCheck("network.fabric", "network", WARN, f"no RDMA, EFA or SR-IOV resources or labels on GPU nodes{extra}",
+                        "multinode inference over plain TCP works but is slow",
                         "install the NVIDIA Network Operator (rdma/* resources) or the EFA device plugin")]
 
 
 def run_checks(inp: DoctorInput) -> tuple[list[DoctorCheck], Capabilities]:
     facts = inp.facts
     caps = facts.capabilities()
-    checks = (check_cluster(facts) + check_access(inp.access) + check_dynamo(facts) + check_orchestrators(facts)
-              + check_effective(facts, caps) + check_gpus(facts) + check_network(facts))
+    running = facts.capabilities(as_running=True) if caps.restart_needed else caps
+    checks = (check_cluster(facts) + check_access(inp.access) + [check_dgd_crd(facts)] + check_operator(facts)
+              + check_projects(facts, running) + check_operator_use(running, assumed=not facts.operator.config_found) + check_effective(facts, caps, running)
+              + check_gpus(facts) + check_network(facts))
     return checks, caps
-
-
-def summary(checks: list[DoctorCheck]) -> dict[str, int]:
-    return {s: sum(1 for c in checks if c.status == s) for s in (PASS, WARN, FAIL, SKIP)}
 
 
 def report(inp: DoctorInput) -> dict:
@@ -276,17 +264,17 @@ def report(inp: DoctorInput) -> dict:
     gpus = None
     if facts.inventory is not None:
         inv = facts.inventory.to_dict()
-        gpus = {
-            "nodes": [{k: n[k] for k in ("name", "product", "allocatable", "requested", "free", "schedulable", "rdma")}
-                      | {"cordoned": n["cordoned"], "taints": n["taints"], "mig": n["mig"]} for n in inv["nodes"]],
-            "total": inv["total"], "free": inv["free"], "largestFit": inv["largestFit"],
-        }
+        keys = ("name", "product", "allocatable", "requested", "free", "schedulable", "rdma", "state", "ready",
+                "cordoned", "taints", "mig", "fabric", "clique")
+        gpus = {"nodes": [{k: n[k] for k in keys} for n in inv["nodes"]], "total": inv["total"], "free": inv["free"],
+                "largestFit": inv["largestFit"], "requestsKnown": inv["requestsKnown"]}
     return {
         "kind": "DoctorReport",
         "context": facts.context,
-        "server": {"version": facts.server_version} if facts.server_version else None,
+        "server": {"version": facts.server_version, "host": facts.host} if facts.server_version else None,
         "checks": [c.to_dict() for c in checks],
         "capabilities": caps.to_dict(),
         "gpus": gpus,
+        "access": [a.to_dict() for a in inp.access],
         "summary": summary(checks),
     }

@@ -1,8 +1,8 @@
 """`kubectl dynamo explain (NAME | -f FILE)`: the decision the operator will make for a DGD.
 
 Capabilities come from `--assume` (offline) or from the cluster; the DGD from `-f` or, by NAME,
-from the cluster. The two cluster hooks below, `capabilities_from_cluster` and `live_graphs`, are
-where cluster/ plugs in; until then they refuse with a usage error naming the offline form.
+from the cluster (in -n's namespace). The two cluster hooks below, `capabilities_from_cluster` and
+`live_graphs`, are where cluster/ plugs in; they share one connection.
 Exit 1 when any finding is an error (e.g. pathway "failed"); the explanation is printed in full.
 """
 
@@ -20,6 +20,7 @@ from kubectl_dynamo.cli.options import GlobalOptions
 from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:
+    from kubectl_dynamo.cluster.client import Cluster
     from kubectl_dynamo.dgd.capabilities import Capabilities
     from kubectl_dynamo.dgd.model import Graph
 
@@ -32,23 +33,54 @@ CapabilitiesSource = Callable[[GlobalOptions, "str | None"], "Capabilities"]
 GraphSource = Callable[[GlobalOptions, str], "tuple[Graph, dict[str, dict[str, str]]]"]
 
 
+def _cluster(globals_: GlobalOptions) -> Cluster:
+    """One connection (and one discovery) for both hooks of an invocation, kept on the
+    invocation's GlobalOptions so that another invocation never sees it."""
+    from kubectl_dynamo.cluster.session import open_cluster
+
+    cluster = getattr(globals_, "_explain_cluster", None)
+    if cluster is None:
+        cluster = open_cluster(globals_.connection_options())
+        globals_._explain_cluster = cluster  # type: ignore[attr-defined]
+    return cluster
+
+
 def capabilities_from_cluster(globals_: GlobalOptions, operator_version: str | None) -> Capabilities:
-    """Capabilities as the operator on the current cluster resolves them (cluster/ fills this in:
-    discovery, operator configuration, version from the image tag, KAI queues, free GPUs)."""
-    raise UsageError(
-        "explain without --assume needs a cluster: pass --assume grove,kai (or lws,volcano, or none) "
-        "to explain offline (cluster support lands with cluster/)",
-        command_path=COMMAND_PATH,
-    )
+    """Capabilities as the operator on the current cluster resolves them: discovery, operator
+    configuration, version from the operator (or --operator-version), KAI queues, restart-needed
+    and the free GPUs of schedulable nodes."""
+    from kubectl_dynamo.cluster.session import live_capabilities
+
+    cluster = _cluster(globals_)
+    caps, facts = live_capabilities(cluster, operator_version=operator_version)
+    for what, message in facts.forbidden.items():
+        globals_.log(2, f"explain: cannot read {what} ({message}); the findings that need it are skipped")
+    return caps
 
 
 def live_graphs(globals_: GlobalOptions, name: str) -> tuple[Graph, dict[str, dict[str, str]]]:
-    """The live DGD NAME and its namespace's ConfigMaps (cluster/ fills this in)."""
-    raise UsageError(
-        f"explain {name} reads the DynamoGraphDeployment from a cluster: use -f FILE --assume grove,kai "
-        "to explain a manifest offline (cluster support lands with cluster/)",
-        command_path=COMMAND_PATH,
-    )
+    """The live DGD NAME in the namespace, and the ConfigMaps its volumes reference (TRT-LLM
+    engine settings), name -> data; a ConfigMap that is missing or forbidden is left out."""
+    from kubectl_dynamo.cluster import dgds
+    from kubectl_dynamo.cluster.client import Forbidden, NotFound
+    from kubectl_dynamo.dgd import model
+
+    cluster = _cluster(globals_)
+    namespace = cluster.conn.namespace
+    graph = model.read_graph(dgds.get_dgd(cluster, namespace, name), "cluster")
+    names = sorted({str(v["configMap"]["name"]) for svc in graph.services for v in svc.volumes
+                    if isinstance(v, dict) and isinstance(v.get("configMap"), dict) and v["configMap"].get("name")})
+
+    def read(cm: str) -> tuple[str, dict[str, str] | None]:
+        try:
+            obj = cluster.get(f"/api/v1/namespaces/{namespace}/configmaps/{cm}", what=f"configmaps/{cm}")
+        except (NotFound, Forbidden) as exc:
+            globals_.log(2, f"explain: configmaps/{cm}: {exc.message}")
+            return cm, None
+        return cm, {str(k): str(v) for k, v in (obj.get("data") or {}).items()}
+
+    found = cluster.parallel(*[lambda cm=cm: read(cm) for cm in names]) if names else []
+    return graph, {cm: data for cm, data in found if data is not None}
 
 
 @dataclass
@@ -97,9 +129,10 @@ class ExplainOptions:
         from kubectl_dynamo.dgd import plan
 
         assert self.capabilities_source is not None and self.printer is not None
+        graphs, configmaps = self._graphs()  # input errors and a missing NAME before the survey
         caps = self.capabilities_source(self.globals, self.operator_version)
-        graphs, configmaps = self._graphs()
-        explanations = [plan.explain(g, caps, configmaps) for g in graphs]
+        # a live DGD's annotations are final; a file's are stamped by the webhook on create
+        explanations = [plan.explain(g, caps, configmaps, creating=not self.name) for g in graphs]
         self.printer(explanations, self.out)
         has_errors = any(f.severity == "error" for e in explanations for f in e.findings)
         return EXIT_FINDINGS if has_errors else EXIT_OK

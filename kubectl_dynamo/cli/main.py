@@ -45,6 +45,7 @@ COMPLETE_VAR = "_KUBECTL_DYNAMO_COMPLETE"  # not derived from PROG_NAME: it has 
 
 # name -> ("module:function returning a click.Command", summary shown by the root help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("kubectl_dynamo.cli.doctor_cmd:doctor", "Check that the cluster is ready for multinode Dynamo"),
     "init": ("kubectl_dynamo.cli.init_cmd:init", "Scaffold a multinode DynamoGraphDeployment"),
     "validate": ("kubectl_dynamo.cli.validate_cmd:validate", "Check DynamoGraphDeployment manifests offline"),
     "explain": ("kubectl_dynamo.cli.explain_cmd:explain", "Show what the operator will create for a DGD, and why"),

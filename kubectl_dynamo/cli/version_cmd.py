@@ -1,5 +1,6 @@
 """`kubectl dynamo version [--client]`: the plugin's version, and the cluster's (server and Dynamo
-operator) once the cluster layer provides them through `server_versions`."""
+operator, read in one parallel round trip by `server_versions`). As with kubectl, an unusable
+cluster still prints the client version first, then the error (exit 3)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ import click
 
 from kubectl_dynamo import __version__
 from kubectl_dynamo.cli import options
+from kubectl_dynamo.cli.errors import ClusterError
 from kubectl_dynamo.cli.options import GlobalOptions
 
 FORMATS = ("text", "json", "yaml")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64"}  # Go's names, as kubectl prints them
 
-# (GlobalOptions) -> {"serverVersion": {...}, "operatorVersion": {...}}; raises ClusterError.
+# (GlobalOptions) -> {"serverVersion": {...}, "operatorVersion": {...} | None}; raises ClusterError.
 ServerVersions = Callable[[GlobalOptions], dict[str, Any]]
 
 
@@ -35,16 +37,43 @@ def client_version() -> dict[str, str]:
 
 
 def server_versions(globals_: GlobalOptions) -> dict[str, Any] | None:
-    """Cluster part of `version`; None until cluster/ provides it. The cluster layer replaces this
-    body (server gitVersion from /version, operator version from its image tag) and raises
-    ClusterError when the cluster cannot be used."""
-    return None
+    """The cluster part of `version`: the server's /version, and the Dynamo operator's version
+    (--operator-version arg or image tag) with where it runs, None when there is none. Raises
+    ClusterError when the cluster cannot be used; a user who may not list Deployments gets
+    the server version and an operator version of None with a `warning`."""
+    from kubectl_dynamo.cluster.client import Forbidden
+    from kubectl_dynamo.cluster.controllers import DYNAMO, find_controllers
+    from kubectl_dynamo.cluster.session import open_cluster
+
+    cluster = open_cluster(globals_.connection_options())
+
+    def deployments() -> list[dict] | Forbidden:
+        try:
+            return cluster.list("/apis/apps/v1/deployments", what="deployments")
+        except Forbidden as exc:
+            return exc
+
+    info, deps = cluster.parallel(lambda: cluster.get("/version", what="server version"), deployments)
+    result: dict[str, Any] = {"serverVersion": info, "operatorVersion": None}
+    if isinstance(deps, Forbidden):
+        result[WARNING_KEY] = f"cannot find the Dynamo operator: {deps.message}"
+        return result
+    ops = find_controllers(deps).get(DYNAMO) or []
+    op = next((c for c in ops if c.available), ops[0] if ops else None)
+    if op is not None:
+        result["operatorVersion"] = {"version": op.version, "namespace": op.namespace, "deployment": op.name,
+                                     "image": op.image, "available": op.available}
+    return result
+
+
+WARNING_KEY = "_warning"  # a message for stderr, not part of the printed data
 
 
 @dataclass
 class VersionResult:
     client: dict[str, str]
     server: dict[str, Any] | None = None  # {"serverVersion": ..., "operatorVersion": ...}
+    operator_error: str | None = None  # why the operator could not be looked for
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"clientVersion": self.client}
@@ -75,13 +104,17 @@ class VersionOptions:
         """No flag combination to judge."""
 
     def run(self, out: TextIO, err: TextIO) -> int:
+        assert self.printer is not None
         result = VersionResult(client=client_version())
         if not self.client_only and self.server_source is not None:
-            result.server = self.server_source(self.globals)
-            if result.server is None:
-                err.write("warning: the server and operator versions need a cluster; this build has no "
-                          "cluster support yet (use --client to print only the client version)\n")
-        assert self.printer is not None
+            try:
+                result.server = self.server_source(self.globals)
+            except ClusterError:
+                self.printer(result, out)  # like kubectl: the client version, then the error
+                raise
+            result.operator_error = (result.server or {}).pop(WARNING_KEY, None)
+            if result.operator_error:
+                err.write(f"warning: {result.operator_error}\n")
         self.printer(result, out)
         return 0
 
@@ -92,7 +125,10 @@ def print_text(result: VersionResult, out: TextIO) -> None:
     if "serverVersion" in server:
         out.write(f"Server Version: {server['serverVersion'].get('gitVersion', 'unknown')}\n")
     if "operatorVersion" in server:
-        out.write(f"Dynamo Operator Version: {server['operatorVersion'].get('version') or 'unknown'}\n")
+        op = server["operatorVersion"]
+        text = f"{op.get('version') or 'unknown'} ({op['namespace']}/{op['deployment']})" if op else (
+            "unknown" if result.operator_error else "not found")
+        out.write(f"Dynamo Operator Version: {text}\n")
 
 
 @options.command(
@@ -103,8 +139,8 @@ Examples:
   # Print the plugin version only (no cluster needed)
   kubectl dynamo version --client
 \b
-  # As JSON
-  kubectl dynamo version --client -o json""",
+  # The client, the cluster and the Dynamo operator, as JSON
+  kubectl dynamo version -o json""",
 )
 @click.option("--client", "client_only", is_flag=True, help="If true, shows client version only (no server required).")
 @options.output_option(*FORMATS, default="text")

@@ -14,6 +14,9 @@ from typing import Any
 from kubectl_dynamo.errors import ClusterError
 
 SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+# Cluster.parallel runs up to 8 reads per level and doctor nests two levels (survey + access
+# reviews); the client's default pool (5 × CPUs) would discard connections, warning on stderr.
+POOL_SIZE = 32
 
 
 @dataclass
@@ -69,6 +72,7 @@ def connect(opts: ConnectionOptions) -> Connection:
         if not namespace and os.path.exists(SA_NAMESPACE_FILE):
             with open(SA_NAMESPACE_FILE) as f:
                 namespace = f.read().strip()
+        cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize or 0, POOL_SIZE)
         return Connection(client.ApiClient(cfg), None, namespace or "default", cfg.host, timeout)
 
     try:
@@ -93,6 +97,7 @@ def connect(opts: ConnectionOptions) -> Connection:
     except Exception as exc:  # exec plugin failures, unreadable certificate files
         raise ClusterError(f"context {ctx['name']}: cannot load credentials: {exc}") from exc
     namespace = opts.namespace or (ctx.get("context") or {}).get("namespace") or "default"
+    cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize or 0, POOL_SIZE)
     return Connection(client.ApiClient(cfg), ctx["name"], namespace, cfg.host, timeout,
                       user=(ctx.get("context") or {}).get("user"))
 

@@ -22,6 +22,7 @@ RDMA_LABELS = (
     "feature.node.kubernetes.io/pci-15b3.present",
 )
 SRIOV_RESOURCES = ("nvidia.com/mlnxnics", "nvidia.com/hostdev", "nvidia.com/sriovlegacy")
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 EFA = "vpc.amazonaws.com/efa"
 CLIQUE_LABEL = "nvidia.com/gpu.clique"
 
@@ -47,19 +48,30 @@ class NodeGPUs:
 
     @property
     def blocking_taints(self) -> list[str]:
-        return [t for t in self.taints if not t.startswith(GPU_TAINT_KEY + "=") and not t.startswith(GPU_TAINT_KEY + ":")]
+        """NoSchedule/NoExecute taints a GPU pod does not tolerate by default (the cordon taint is
+        reported as `cordoned` instead)."""
+        return [t for t in self.taints
+                if not t.startswith((GPU_TAINT_KEY + "=", GPU_TAINT_KEY + ":", UNSCHEDULABLE_TAINT + ":"))]
 
     @property
     def schedulable(self) -> bool:
         return self.ready and not self.cordoned and not self.blocking_taints
 
     @property
+    def state(self) -> str:
+        """Why the node takes (or does not take) new GPU pods, in a word or two."""
+        reasons = (["not ready"] if not self.ready else []) + (["cordoned"] if self.cordoned else []) + (
+            [f"tainted {', '.join(self.blocking_taints)}"] if self.blocking_taints else [])
+        return "; ".join(reasons) if reasons else "schedulable"
+
+    @property
     def fabric(self) -> str | None:
+        """`rdma` (InfiniBand/RoCE), `efa`, `sriov` or None (TCP only), reference §6.3."""
         if any(k.startswith("rdma/") for k in self.rdma) or self.network_labels:
             return "rdma"
         if EFA in self.rdma:
             return "efa"
-        if any(k in SRIOV_RESOURCES for k in self.rdma):
+        if self.rdma:
             return "sriov"
         return None
 
@@ -71,19 +83,23 @@ class NodeGPUs:
             "requested": self.requested,
             "free": self.free,
             "schedulable": self.schedulable,
+            "state": self.state,
             "ready": self.ready,
             "cordoned": self.cordoned,
             "taints": list(self.taints),
             "mig": dict(self.mig),
             "rdma": dict(self.rdma),
             "networkLabels": list(self.network_labels),
+            "fabric": self.fabric,
             "clique": self.clique,
+            "memoryMiB": self.memory_mib,
         }
 
 
 @dataclass
 class Inventory:
     nodes: list[NodeGPUs]
+    requests_known: bool = True  # False when pods could not be listed: free counts are upper bounds
 
     @property
     def total(self) -> int:
@@ -108,10 +124,12 @@ class Inventory:
             "total": self.total,
             "free": self.free,
             "largestFit": {"nodes": nodes, "gpusPerNode": gpus},
+            "requestsKnown": self.requests_known,
         }
 
 
 def largest_fit(free: list[int]) -> tuple[int, int]:
+    """(nodes, gpusPerNode) maximising nodes × gpusPerNode over nodes with that many free GPUs."""
     best = (0, 0)
     for g in sorted(set(f for f in free if f > 0), reverse=True):
         count = sum(1 for f in free if f >= g)
@@ -120,7 +138,7 @@ def largest_fit(free: list[int]) -> tuple[int, int]:
     return best
 
 
-def _qty_int(value) -> int:
+def _qty_int(value: object) -> int:
     """Extended resources are whole numbers; anything else (e.g. "1k") is read best-effort."""
     if value is None:
         return 0
@@ -151,10 +169,23 @@ def pod_gpu_requests(pod: dict) -> int:
 
 
 def pod_holds_resources(pod: dict) -> bool:
+    """Bound pods hold their requests until they end (the scheduler's NodeInfo accounting)."""
     return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
 
 
+def is_network_resource(name: str) -> bool:
+    """rdma/* (any name: they are configurable), EFA, and SR-IOV/host-device NICs, which the
+    Network Operator publishes as nvidia.com/<name>: any nvidia.com/* that is not a GPU, a shared
+    GPU or a MIG device (reference/orchestrators.md §6.3)."""
+    if name.startswith("rdma/") or name == EFA or name in SRIOV_RESOURCES:
+        return True
+    if name.startswith("nvidia.com/"):
+        return not (name == GPU or name.startswith((GPU + ".", MIG_PREFIX)) or name.endswith(SHARED_SUFFIX))
+    return False
+
+
 def node_inventory(node: dict, requested: int) -> NodeGPUs:
+    """One node's GPUs, network and schedulability; `requested` = GPUs its pods hold."""
     meta = node.get("metadata") or {}
     labels = meta.get("labels") or {}
     status = node.get("status") or {}
@@ -167,8 +198,7 @@ def node_inventory(node: dict, requested: int) -> NodeGPUs:
             kv = t.get("key", "") + (f"={t['value']}" if t.get("value") else "")
             taints.append(f"{kv}:{t.get('effect')}")
     mig = {k: _qty_int(v) for k, v in alloc.items() if (k.startswith(MIG_PREFIX) or k.endswith(SHARED_SUFFIX)) and _qty_int(v) > 0}
-    rdma = {k: _qty_int(v) for k, v in alloc.items()
-            if (k.startswith("rdma/") or k == EFA or k in SRIOV_RESOURCES) and _qty_int(v) > 0}
+    rdma = {k: _qty_int(v) for k, v in alloc.items() if is_network_resource(k) and _qty_int(v) > 0}
     network = [k for k in RDMA_LABELS if labels.get(k) == "true"]
     mem = labels.get("nvidia.com/gpu.memory")
     return NodeGPUs(
@@ -187,10 +217,11 @@ def node_inventory(node: dict, requested: int) -> NodeGPUs:
     )
 
 
-def build_inventory(nodes: list[dict], pods: list[dict]) -> Inventory:
-    """GPU nodes only (allocatable GPUs, MIG or shared GPUs, or a GPU product label)."""
+def build_inventory(nodes: list[dict], pods: list[dict] | None) -> Inventory:
+    """GPU nodes only (allocatable GPUs, MIG or shared GPUs, or a GPU product label); `pods` None
+    means they could not be read, so nothing counts as requested."""
     requested: dict[str, int] = {}
-    for pod in pods:
+    for pod in pods or []:
         node = (pod.get("spec") or {}).get("nodeName")
         if node and pod_holds_resources(pod):
             requested[node] = requested.get(node, 0) + pod_gpu_requests(pod)
@@ -200,4 +231,4 @@ def build_inventory(nodes: list[dict], pods: list[dict]) -> Inventory:
         if inv.allocatable or inv.mig or inv.product:
             out.append(inv)
     out.sort(key=lambda n: n.name)
-    return Inventory(out)
+    return Inventory(out, requests_known=pods is not None)

@@ -14,8 +14,10 @@ def open_cluster(opts: ConnectionOptions) -> Cluster:
     return Cluster(connect(opts))
 
 
-def live_capabilities(cluster: Cluster, *, inventory: bool = True) -> tuple[Capabilities, ClusterFacts]:
+def live_capabilities(cluster: Cluster, *, inventory: bool = True,
+                      operator_version: str | None = None) -> tuple[Capabilities, ClusterFacts]:
     """Capabilities resolved like the operator from what the cluster serves and runs, with KAI
-    queues, restart-needed and (when `inventory`) the free GPUs of schedulable nodes."""
+    queues, restart-needed and (when `inventory`) the free GPUs of schedulable nodes;
+    `operator_version` (--operator-version) replaces the version read from the operator."""
     facts = survey(cluster, inventory=inventory)
-    return facts.capabilities(), facts
+    return facts.capabilities(operator_version), facts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import DATA, SHARED_EXAMPLES, assert_golden, cli
+from .test_version import DEAD_KUBECONFIG
 
 
 def test_golden_human_output_grove_kai(in_data):
@@ -89,11 +90,10 @@ def test_operator_version_is_reported():
     [
         (["--assume", "grove,foo"], "error: --assume: unknown capability 'foo'"),
         (["--assume", "none,grove"], "error: --assume: 'none' cannot be combined"),
-        ([], "error: explain without --assume needs a cluster: pass --assume grove,kai"),
         (["-o", "wide", "--assume", "grove"], 'error: unable to match a printer suitable for the output format "wide"'),
         (["--operator-version", "x.y", "--assume", "grove"], "error: --operator-version 'x.y' is not a version"),
     ],
-    ids=["an unknown capability", "none with others", "no --assume without a cluster", "a bad -o", "a bad operator version"],
+    ids=["an unknown capability", "none with others", "a bad -o", "a bad operator version"],
 )
 def test_usage_errors(args, first_line):
     res = cli("explain", "-f", str(DATA / "agg-ok.yaml"), *args)
@@ -106,16 +106,24 @@ def test_usage_errors(args, first_line):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["llm"], "explain llm reads the DynamoGraphDeployment from a cluster"),
         (["llm", "-f", str(DATA / "agg-ok.yaml")], "specify a DynamoGraphDeployment NAME or -f FILE, not both"),
         ([], "a DynamoGraphDeployment NAME or -f FILE is required"),
     ],
-    ids=["a live NAME needs a cluster", "NAME and -f together", "neither NAME nor -f"],
+    ids=["NAME and -f together", "neither NAME nor -f"],
 )
 def test_name_and_file_combinations(args, message):
     res = cli("explain", *args, "--assume", "grove")
     assert res.exit_code == 2
     assert message in res.stderr
+
+
+@pytest.mark.parametrize("args", [["-f", str(DATA / "agg-ok.yaml")], ["llm"]], ids=["a file", "a live NAME"])
+def test_without_assume_the_cluster_is_needed(tmp_path, args):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(DEAD_KUBECONFIG)
+    res = cli("explain", *args, "--kubeconfig", str(kubeconfig), "--request-timeout", "5s")
+    assert res.exit_code == 3 and res.stdout == ""
+    assert res.stderr.startswith("error: the connection to the server https://127.0.0.1:1 was refused")
 
 
 def test_stdin():

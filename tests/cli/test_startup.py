@@ -49,7 +49,8 @@ CASES = {
     "validate -f": (["validate", "-f", str(DATA / "agg-ok.yaml")], 0),
     "validate -f json": (["validate", "-f", str(DATA / "list.json"), "-o", "json"], 0),
     "explain -f --assume": (["explain", "-f", str(DATA / "agg-ok.yaml"), "--assume", "grove,kai"], 0),
-    "explain needs a cluster": (["explain", "-f", str(DATA / "agg-ok.yaml")], 2),
+    # explain without --assume is a cluster command now; its usage errors still need no cluster
+    "explain usage error": (["explain", "llm", "-f", str(DATA / "agg-ok.yaml")], 2),
     "a usage error": (["validate", "--bogus"], 2),
 }
 

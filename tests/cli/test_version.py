@@ -23,11 +23,24 @@ def test_client_machine_output(fmt):
     assert {"major", "minor", "pythonVersion", "platform"} <= set(data["clientVersion"])
 
 
-def test_without_client_prints_the_client_and_says_the_server_needs_a_cluster():
-    res = cli("version")
-    assert res.exit_code == 0
+DEAD_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters: [{name: dead, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: someone, user: {token: not-used}}]
+contexts: [{name: dead, context: {cluster: dead, user: someone}}]
+current-context: dead
+"""
+
+
+def test_without_client_and_no_cluster_prints_the_client_then_fails_like_kubectl(tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(DEAD_KUBECONFIG)
+    res = cli("version", "--kubeconfig", str(kubeconfig), "--request-timeout", "5s")
+    assert res.exit_code == 3
     assert res.stdout == f"Client Version: v{__version__}\n"
-    assert res.stderr.startswith("warning: the server and operator versions need a cluster")
+    assert res.stderr == ("error: the connection to the server https://127.0.0.1:1 was refused "
+                          "- did you specify the right host or port?\n")
 
 
 def test_bad_output():

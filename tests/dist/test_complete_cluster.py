@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from kubectl_dynamo.cli.complete import DGD_NAME_COMMANDS, TIMEOUT_ENV
 from kubectl_dynamo.cli.main import COMMANDS
 
-from .conftest import ROOT, complete
+from .conftest import ROOT, clean_env, complete
 
 pytestmark = pytest.mark.e2e
 
@@ -136,3 +137,14 @@ def test_explain_with_a_file_looks_nothing_up(kubeconfig, tmp_path):
                    env={"KUBECONFIG": kubeconfig, **SLOW_OK})
     assert (res.values, res.directive) == ([], 4)
     assert "kubernetes" not in res.modules
+
+
+def test_the_frozen_bundle_talks_to_the_cluster(kubeconfig, bundle, tmp_path):
+    """The kubernetes client (ApiClient, urllib3, TLS with client certificates) works frozen."""
+    link = tmp_path / "kubectl_complete-dynamo"
+    link.symlink_to(bundle.exe)
+    env = clean_env(KUBECONFIG=kubeconfig, HOME=str(tmp_path), **SLOW_OK)
+    env.pop("PYTHONPATH")
+    proc = subprocess.run([str(link), "-n", "team-"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120)
+    assert (proc.stdout, proc.stderr) == ("team-a\nteam-b\n:4\n", "")

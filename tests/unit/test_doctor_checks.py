@@ -1,0 +1,425 @@
+"""checks/doctor.py and checks/orchestrators.py: the doctor checks over plain ClusterFacts, and the
+pure parts of cluster/survey.py (operator configuration, restart-needed, capabilities)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from kubectl_dynamo.checks import doctor
+from kubectl_dynamo.checks.doctor import DoctorInput, report, run_checks
+from kubectl_dynamo.cluster.access import NEEDS, read_review
+from kubectl_dynamo.cluster.client import Discovery, Resource
+from kubectl_dynamo.cluster.controllers import DYNAMO, find_controllers
+from kubectl_dynamo.cluster.inventory import build_inventory
+from kubectl_dynamo.cluster.survey import ClusterFacts, OperatorFacts, parse_operator_config
+from kubectl_dynamo.dgd.capabilities import OrchestratorConfig
+
+from .test_controllers import deployment
+from .test_inventory import node, pod
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+OPERATOR = "dynamo-platform-dynamo-operator-controller-manager"
+
+APIS = {  # name -> (group, version, kind) served
+    "dynamo": [("nvidia.com", "v1alpha1", "DynamoGraphDeployment")],
+    "grove": [("grove.io", "v1alpha1", "PodCliqueSet"), ("scheduler.grove.io", "v1alpha1", "PodGang")],
+    "kai": [("scheduling.run.ai", "v2", "Queue"), ("scheduling.run.ai", "v2alpha2", "PodGroup")],
+    "lws": [("leaderworkerset.x-k8s.io", "v1", "LeaderWorkerSet")],
+    "volcano": [("scheduling.volcano.sh", "v1beta1", "PodGroup"), ("scheduling.volcano.sh", "v1beta1", "Queue")],
+}
+CRDS = {"grove": "podcliquesets.grove.io", "kai": "queues.scheduling.run.ai",
+        "lws": "leaderworkersets.leaderworkerset.x-k8s.io", "volcano": "podgroups.scheduling.volcano.sh"}
+CONTROLLERS = {
+    "grove": deployment("grove-operator", "grove-system", image="r/grove-operator:v0.1.0-alpha.8", container="grove-operator"),
+    "kai": deployment("kai-operator", "kai-scheduler", labels={"app": "kai-operator"}, image="r/operator:v0.13.0"),
+    "lws": deployment("lws-controller-manager", "lws-system", image="r/lws:v0.7.0"),
+    "volcano": deployment("volcano-scheduler", "volcano-system", image="r/vc-scheduler:v1.12.0", container="volcano-scheduler"),
+}
+
+
+def discovery(*apis: str) -> Discovery:
+    d = Discovery()
+    for api in apis:
+        for group, version, kind in APIS[api]:
+            d.groups.setdefault(group, [])
+            if version not in d.groups[group]:
+                d.groups[group].append(version)
+            d.resources[(f"{group}/{version}", kind)] = Resource(group, version, kind, kind.lower() + "s", True)
+    return d
+
+
+def queue(name: str) -> dict:
+    return {"metadata": {"name": name}}
+
+
+def facts(apis: tuple[str, ...] = ("dynamo", "grove", "kai"), *, controllers: tuple[str, ...] | None = None,
+          operator: dict | None | bool = True, config: str | None = "orchestrators: {}", started: datetime | None = T0,
+          crd_times: dict[str, datetime] | None = None, kai_queues: list[str] | None = ("dynamo",),
+          nodes: list[dict] | None = None, pods: list[dict] | None = (), forbidden: dict[str, str] | None = None,
+          **extra: Any) -> ClusterFacts:
+    """A Grove + KAI cluster with an available operator 1.1.0 unless told otherwise."""
+    deps = [CONTROLLERS[c] for c in (controllers if controllers is not None else [a for a in apis if a in CONTROLLERS])]
+    if operator is True:
+        operator = deployment(OPERATOR, "dynamo-system", image="nvcr.io/nvidia/ai-dynamo/kubernetes-operator:1.1.0")
+    if operator:
+        deps.append(operator)
+    ctrls = find_controllers(deps)
+    op = OperatorFacts()
+    if ctrls.get(DYNAMO):
+        op.controller = ctrls[DYNAMO][0]
+        op.configmap = "dynamo-platform-dynamo-operator-config"
+        op.started_at = started
+        if config is not None:
+            op.config_found = True
+            op.config = parse_operator_config(config)
+    crds = {CRDS[a]: T0 - timedelta(hours=1) for a in apis if a in CRDS} | (crd_times or {})
+    f = ClusterFacts("ctx", "v1.37.2", discovery(*apis), ctrls, crds, op, host="https://k8s.example:6443",
+                     kai_queues=[queue(q) for q in kai_queues] if kai_queues is not None and "kai" in apis else None,
+                     inventory=build_inventory(nodes if nodes is not None else [node("g0"), node("g1")], None if pods is None else list(pods)),
+                     forbidden=dict(forbidden or {}), **extra)
+    if nodes is None and forbidden and "nodes" in forbidden:
+        f.inventory = None
+    return f
+
+
+def checks(f: ClusterFacts, access: list | None = None) -> dict[str, doctor.DoctorCheck]:
+    return {c.id: c for c in run_checks(DoctorInput(f, access or []))[0]}
+
+
+# --- the cluster ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version, status", [("v1.37.2", "pass"), ("v1.24.0", "pass"), ("v1.23.17", "fail"),
+                                             ("v1.30.4-eks-a737599", "pass"), ("v1.29.1+k3s1", "pass"), ("weird", "warn")])
+def test_kubernetes_version(version, status):
+    f = facts()
+    f.server_version = version
+    assert checks(f)["cluster.version"].status == status
+
+
+def access(*denied: str, unknown: bool = False) -> list:
+    out = []
+    for need in NEEDS:
+        key = f"{need.verb} {need.resource}"
+        answer = None if unknown else {"status": {"allowed": key not in denied}}
+        out.append(read_review(need, "ns", answer, "forbidden: selfsubjectaccessreviews"))
+    return out
+
+
+def test_access_all_allowed():
+    c = checks(facts(), access())["cluster.access"]
+    assert (c.status, c.summary) == ("pass", "you may do all 8 things the plugin needs")
+
+
+def test_access_denied_groups_by_resource():
+    c = checks(facts(), access("create dynamographdeployments", "patch dynamographdeployments", "list nodes"))["cluster.access"]
+    assert c.status == "warn"
+    assert c.summary == "3 of 8 permissions missing, on dynamographdeployments, nodes"
+    assert c.detail == "cannot create/patch dynamographdeployments.nvidia.com in ns (apply); list nodes (GPU inventory)"
+
+
+def test_access_reviews_refused_is_a_skip():
+    assert checks(facts(), access(unknown=True))["cluster.access"].status == "skip"
+
+
+def test_a_denied_review_counts_as_denied():
+    result = read_review(NEEDS[0], "ns", {"status": {"allowed": True, "denied": True}})
+    assert result.allowed is False and result.label == "list dynamographdeployments.nvidia.com in ns"
+
+
+# --- Dynamo --------------------------------------------------------------------------------------
+
+
+def test_everything_in_place_passes():
+    got = checks(facts())
+    assert {k: c.status for k, c in got.items() if c.status != "pass"} == {"lws.installed": "skip", "volcano.installed": "skip",
+                                                                            "network.fabric": "warn"}
+    assert got["dynamo.crd"].summary == "DynamoGraphDeployment API served (v1alpha1)"
+    assert got["dynamo.operator"].summary == f"operator dynamo-system/{OPERATOR} available"
+    assert got["dynamo.config"].summary == "orchestrators: grove=auto, lws=auto, kaiScheduler=auto"
+
+
+def test_no_dgd_crd_fails():
+    c = checks(facts(("grove", "kai")))["dynamo.crd"]
+    assert (c.status, c.summary) == ("fail", "DynamoGraphDeployment CRD is not installed: no DGD can be created")
+    assert "dynamo-platform" in c.hint
+
+
+def test_dgd_crd_present_but_not_served():
+    f = facts(("grove", "kai"), crd_times={"dynamographdeployments.nvidia.com": T0})
+    assert "not served (not established)" in checks(f)["dynamo.crd"].summary
+
+
+@pytest.mark.parametrize("kw, status, summary", [
+    pytest.param({"operator": None}, "fail", "Dynamo operator not found: DGDs would never be reconciled", id="no operator"),
+    pytest.param({"operator": None, "forbidden": {"deployments": "forbidden: no"}}, "skip",
+                 "cannot list Deployments to find the Dynamo operator", id="deployments forbidden"),
+    pytest.param({"operator": deployment(OPERATOR, "d", available=False)}, "fail",
+                 f"operator d/{OPERATOR} not available (0/1 replicas)", id="operator down"),
+])
+def test_operator(kw, status, summary):
+    c = checks(facts(**kw))["dynamo.operator"]
+    assert (c.status, c.summary) == (status, summary)
+
+
+@pytest.mark.parametrize("image, status, summary", [
+    ("r/op:1.1.0", "pass", "operator version 1.1.0"),
+    ("r/op:latest", "warn", "operator version latest: not a release version"),
+    ("r/op:9.0.0", "pass", "operator version 9.0.0"),
+])
+def test_operator_version(image, status, summary):
+    c = checks(facts(operator=deployment(OPERATOR, "d", image=image)))["dynamo.version"]
+    assert (c.status, c.summary) == (status, summary)
+    if image.endswith("9.0.0"):
+        assert "newer than the newest line the plugin mirrors" in c.detail
+
+
+@pytest.mark.parametrize("kw, status, summary", [
+    pytest.param({"config": None}, "warn", "operator configuration not found", id="no configmap"),
+    pytest.param({"config": None, "forbidden": {"configmaps/x": "forbidden"}}, "skip", "cannot read the operator configuration",
+                 id="configmap forbidden"),
+    pytest.param({"config": "orchestrators:\n  grove: {enabled: false}\n  kaiScheduler: {enabled: true}\n"}, "pass",
+                 "orchestrators: grove=false, lws=auto, kaiScheduler=true", id="overrides"),
+])
+def test_operator_config(kw, status, summary):
+    c = checks(facts(**kw))["dynamo.config"]
+    assert c.status == status and c.summary.startswith(summary)
+
+
+def test_unreadable_operator_config_fails():
+    f = facts()
+    f.operator.config_error = "mapping values are not allowed here"
+    assert checks(f)["dynamo.config"].status == "fail"
+
+
+@pytest.mark.parametrize("text, config", [
+    ("", OrchestratorConfig()),
+    ("orchestrators:\n  grove:\n    enabled: true\n", OrchestratorConfig(grove=True)),
+    ("orchestrators:\n  lws: {enabled: false}\n  kaiScheduler: {enabled: true}\n", OrchestratorConfig(lws=False, kai_scheduler=True)),
+    ("orchestrators:\n  grove: {enabled: 'false'}\n", OrchestratorConfig()),  # not a boolean: unset
+    ("orchestrators:\n  grove: true\n", OrchestratorConfig()),
+    ("apiVersion: operator.config.dynamo.nvidia.com/v1alpha1\nkind: OperatorConfiguration\n", OrchestratorConfig()),
+])
+def test_parse_operator_config(text, config):
+    assert parse_operator_config(text) == config
+
+
+def test_parse_operator_config_rejects_a_non_mapping():
+    with pytest.raises(ValueError):
+        parse_operator_config("orchestrators: [grove]\n")
+
+
+# --- orchestrators -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw, cid, status", [
+    pytest.param({"controllers": ("kai",)}, "grove.installed", "fail", id="grove used without a controller"),
+    pytest.param({"controllers": ("kai",), "config": "orchestrators: {grove: {enabled: false}}"}, "grove.installed", "warn",
+                 id="grove not used and without a controller"),
+    pytest.param({"controllers": ("kai",), "forbidden": {"deployments": "forbidden"}, "operator": None}, "grove.installed", "skip",
+                 id="deployments forbidden"),
+    pytest.param({"apis": ("dynamo", "kai"), "controllers": ("grove", "kai")}, "grove.installed", "warn",
+                 id="a controller without its API"),
+    pytest.param({"apis": ("dynamo", "lws", "volcano")}, "lws.installed", "pass", id="lws v0.7.0"),
+])
+def test_project_checks(kw, cid, status):
+    assert checks(facts(**kw))[cid].status == status
+
+
+def test_lws_older_than_0_7_is_flagged():
+    old = dict(CONTROLLERS)
+    old["lws"] = deployment("lws-controller-manager", "lws-system", image="r/lws:v0.6.2")
+    f = facts(("dynamo", "lws", "volcano"), controllers=())
+    f.controllers.update(find_controllers([old["lws"], CONTROLLERS["volcano"]]))
+    c = checks(f)["lws.installed"]
+    assert c.status == "fail" and "Dynamo needs LeaderWorkerSet >= v0.7.0" in c.summary
+
+
+def test_kai_controllers_partly_down_is_a_warning():
+    f = facts()
+    f.controllers.update(find_controllers([CONTROLLERS["kai"], deployment(
+        "binder", "kai-scheduler", labels={"app.kubernetes.io/managed-by": "kai-operator"}, available=False)]))
+    c = checks(f)["kai.installed"]
+    assert c.status == "warn" and "not available: kai-scheduler/binder" in c.summary
+
+
+def test_not_installed_lws_is_quiet_when_grove_works():
+    got = checks(facts())
+    assert got["lws.installed"].hint is None
+    assert got["kai.installed"].status == "pass"
+    assert checks(facts(("dynamo",)))["lws.installed"].hint is not None
+
+
+@pytest.mark.parametrize("kw, status", [
+    pytest.param({}, "pass", id="queue dynamo exists"),
+    pytest.param({"kai_queues": ["default-queue"]}, "warn", id="queue dynamo missing"),
+    pytest.param({"kai_queues": ["default-queue"], "config": "orchestrators: {kaiScheduler: {enabled: false}}"}, "pass",
+                 id="missing, but KAI is off in the operator"),
+    pytest.param({"kai_queues": None, "forbidden": {"queues.scheduling.run.ai": "forbidden"}}, "skip", id="forbidden"),
+])
+def test_kai_queues(kw, status):
+    assert checks(facts(**kw))["kai.queues"].status == status
+
+
+@pytest.mark.parametrize("conditions, status", [
+    ([{"type": "Available", "status": "True"}, {"type": "Ready", "status": "True"}], "pass"),
+    ([{"type": "Available", "status": "False", "message": "Deployment [binder] is not available"}], "fail"),
+    ([], "fail"),
+])
+def test_kai_health(conditions, status):
+    c = checks(facts(kai_config={"status": {"conditions": conditions}}))["kai.health"]
+    assert c.status == status
+
+
+def test_volcano_default_queue():
+    f = facts(("dynamo", "lws", "volcano"), volcano_queues=[queue("root")])
+    assert checks(f)["volcano.queues"].status == "warn"
+
+
+# --- the effective orchestrator ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("apis, config, status, sentence", [
+    (("dynamo", "grove", "kai"), "{}", "pass",
+     "new multinode DGDs get Grove (one PodCliqueSet per DGD) with KAI-Scheduler (queue 'dynamo' unless annotated)"),
+    (("dynamo", "grove"), "{}", "pass",
+     "new multinode DGDs get Grove (one PodCliqueSet per DGD) with the default scheduler (KAI-Scheduler not enabled)"),
+    (("dynamo", "grove", "lws", "volcano"), "{}", "pass",
+     "new multinode DGDs get Grove (one PodCliqueSet per DGD) with the default scheduler (KAI-Scheduler not enabled); "
+     "DGDs annotated nvidia.com/enable-grove: \"false\" get LeaderWorkerSet + Volcano"),
+    (("dynamo", "lws", "volcano"), "{}", "pass",
+     "new multinode DGDs get LeaderWorkerSet + a Volcano PodGroup per replica (Grove not enabled)"),
+    (("dynamo", "lws"), "{}", "fail",
+     "new multinode DGDs fail with \"no multinode orchestrator available\" (single-node DGDs still run as Deployments)"),
+    (("dynamo", "grove", "lws", "volcano"), "{grove: {enabled: false}}", "pass",
+     "new multinode DGDs get LeaderWorkerSet + a Volcano PodGroup per replica (Grove not enabled)"),
+])
+def test_effective_orchestrator(apis, config, status, sentence):
+    c = checks(facts(apis, config=f"orchestrators: {config}"))["orchestrator.effective"]
+    assert (c.status, c.summary) == (status, sentence)
+
+
+@pytest.mark.parametrize("apis, config, hint", [
+    (("dynamo", "grove"), "{grove: {enabled: false}}", "--set global.grove.enabled=true"),
+    (("dynamo", "lws"), "{}", "install Volcano"),
+    (("dynamo",), "{}", "install Grove"),
+])
+def test_effective_orchestrator_failure_hints(apis, config, hint):
+    c = checks(facts(apis, config=f"orchestrators: {config}"))["orchestrator.effective"]
+    assert c.status == "fail" and hint in c.hint
+
+
+def test_grove_turned_off_in_the_operator_names_the_helm_value():
+    c = checks(facts(config="orchestrators: {grove: {enabled: false}}"))["orchestrator.grove"]
+    assert (c.status, c.summary) == ("warn", "Grove is installed but disabled in the operator (orchestrators.grove.enabled=false)")
+    assert "--set global.grove.enabled=true" in c.hint
+
+
+def test_forced_on_without_the_api_fails():
+    got = checks(facts(("dynamo", "kai"), config="orchestrators: {grove: {enabled: true}}"))
+    assert got["orchestrator.config"].status == "fail"
+    assert "the operator exits at start-up" in got["orchestrator.config"].summary
+    assert "orchestrator.grove" not in got
+
+
+def test_lws_without_volcano_is_explained():
+    c = checks(facts(("dynamo", "lws")))["orchestrator.lws"]
+    assert c.status == "warn" and c.summary.startswith("LeaderWorkerSet is installed but Volcano is not")
+
+
+def test_unknown_operator_configuration_is_said_to_be_assumed():
+    got = checks(facts(operator=None, forbidden={"deployments": "forbidden"}))
+    assert got["orchestrator.grove"].summary.endswith("(assumed: the operator configuration could not be read)")
+    assert got["orchestrator.effective"].detail.startswith("no operator found")
+
+
+def test_an_api_installed_after_the_operator_started_needs_a_restart():
+    f = facts(crd_times={"podcliquesets.grove.io": T0 + timedelta(minutes=5)})
+    got = checks(f)
+    restart = got["orchestrator.restart"]
+    assert (restart.status, restart.summary) == ("warn", "grove.io installed after the operator started: restart the operator")
+    assert restart.hint == f"kubectl rollout restart deployment -n dynamo-system {OPERATOR}"
+    effective = got["orchestrator.effective"]
+    assert effective.status == "fail"  # the running operator has not seen grove.io
+    assert effective.summary.endswith("; after an operator restart: Grove (one PodCliqueSet per DGD) with KAI-Scheduler "
+                                      "(queue 'dynamo' unless annotated)")
+    assert effective.hint.startswith("restart the operator so it sees grove.io")
+    assert f.capabilities().restart_needed == ["grove.io"]
+    assert f.capabilities().grove is True and f.capabilities(as_running=True).grove is False
+
+
+@pytest.mark.parametrize("kw, status", [
+    pytest.param({}, "pass", id="started after every CRD"),
+    pytest.param({"started": None}, "skip", id="no running operator pod"),
+    pytest.param({"forbidden": {"customresourcedefinitions": "forbidden"}}, "skip", id="CRDs forbidden"),
+])
+def test_restart_check(kw, status):
+    assert checks(facts(**kw))["orchestrator.restart"].status == status
+
+
+def test_operator_version_flag_overrides_the_image_tag():
+    caps = facts().capabilities("0.9.0")
+    assert (caps.operator_version, caps.version_assumed, caps.source) == ("0.9.0", False, "cluster")
+    custom = facts(operator=deployment(OPERATOR, "d", image="r/op:sha-1")).capabilities()
+    assert (custom.operator_version, custom.version_assumed) == ("sha-1", True)
+
+
+# --- GPUs and networking ----------------------------------------------------------------------------
+
+
+def test_gpus_and_capacity():
+    f = facts(nodes=[node("a"), node("b"), node("c", cordoned=True), node("d", 4)], pods=[pod("a", 2), pod("b", 1)])
+    got = checks(f)
+    assert got["gpu.inventory"].summary == "4 GPU node(s), 3 schedulable; 28 GPUs, 17 free on schedulable nodes"
+    assert "not schedulable: c (cordoned)" in got["gpu.inventory"].detail
+    assert (got["gpu.capacity"].status, got["gpu.capacity"].summary) == (
+        "pass", "largest multinode shape that fits now: 2 nodes × 6 GPUs")
+
+
+@pytest.mark.parametrize("kw, status, summary", [
+    pytest.param({"nodes": [node("a")]}, "warn", "largest multinode shape that fits now: 1 node × 8 GPUs", id="one node"),
+    pytest.param({"nodes": [node("a")], "pods": [pod("a", 8)]}, "warn", "no free GPU on a schedulable node", id="all busy"),
+])
+def test_capacity_warnings(kw, status, summary):
+    c = checks(facts(**kw))["gpu.capacity"]
+    assert (c.status, c.summary) == (status, summary)
+
+
+def test_no_gpu_nodes_fails_and_unknown_pods_warn():
+    assert checks(facts(nodes=[node("cpu", None, product=None)]))["gpu.inventory"].status == "fail"
+    c = checks(facts(pods=None))["gpu.inventory"]
+    assert c.status == "warn" and "free counts are upper bounds" in c.detail
+
+
+def test_nodes_forbidden_is_a_skip():
+    got = checks(facts(forbidden={"nodes": "forbidden: nodes"}))
+    assert got["gpu.inventory"].status == "skip" and "gpu.capacity" not in got and "network.fabric" not in got
+
+
+def test_network():
+    f = facts(nodes=[node("a", rdma__ib="8", labels={"nvidia.com/gpu.clique": "u.1"}), node("b")])
+    c = checks(f)["network.fabric"]
+    assert (c.status, c.summary) == (
+        "pass", "high-speed networking on 1 of 2 GPU node(s) (rdma); NVLink domains (nvidia.com/gpu.clique): u.1")
+    assert c.detail == "a: rdma/ib=8"
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def test_report_shape():
+    r = report(DoctorInput(facts(nodes=[node("a", rdma__ib="4")], pods=[pod("a", 3)]), access()))
+    assert list(r) == ["kind", "context", "server", "checks", "capabilities", "gpus", "access", "summary"]
+    assert (r["kind"], r["context"], r["server"]) == ("DoctorReport", "ctx", {"version": "v1.37.2", "host": "https://k8s.example:6443"})
+    assert set(r["checks"][0]) == {"id", "section", "status", "summary", "detail", "hint"}
+    assert r["capabilities"]["source"] == "cluster" and r["capabilities"]["operatorVersion"] == "1.1.0"
+    n = r["gpus"]["nodes"][0]
+    assert {k: n[k] for k in ("name", "product", "allocatable", "requested", "free", "schedulable", "rdma")} == {
+        "name": "a", "product": "NVIDIA-H100-80GB-HBM3", "allocatable": 8, "requested": 3, "free": 5, "schedulable": True,
+        "rdma": {"rdma/ib": 4}}
+    assert (r["gpus"]["total"], r["gpus"]["free"], r["gpus"]["largestFit"]) == (8, 5, {"nodes": 1, "gpusPerNode": 5})
+    assert sum(r["summary"].values()) == len(r["checks"])
+    assert report(DoctorInput(facts(forbidden={"nodes": "x"}), []))["gpus"] is None
