@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("kubectl_dynamo.cli.validate_cmd:validate", "Check DynamoGraphDeployment manifests offline"),
     "explain": ("kubectl_dynamo.cli.explain_cmd:explain", "Show what the operator will create for a DGD, and why"),
     "apply": ("kubectl_dynamo.cli.apply_cmd:apply", "Check, then server-side apply manifests (optionally --wait)"),
+    "get": ("kubectl_dynamo.cli.get_cmd:get", "List DynamoGraphDeployments with GPU and TP columns"),
+    "describe": ("kubectl_dynamo.cli.describe_cmd:describe", "Show one DGD in depth, and why it is pending"),
     "version": ("kubectl_dynamo.cli.version_cmd:version", "Print the client (and server) version"),
     "completion": ("kubectl_dynamo.cli.completion_cmd:completion", "Print a shell completion script (bash, zsh, fish)"),
 }

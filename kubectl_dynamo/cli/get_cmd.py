@@ -1,0 +1,162 @@
+"""`kubectl dynamo get [NAME] [-A]`: DynamoGraphDeployments with GPU/TP summary columns.
+
+Behaves like `kubectl get`: an empty list says "No resources found in <ns> namespace." on stderr
+and exits 0; a NAME that does not exist is one NotFound line and exit 1 (a missing object is an
+answer, not an unusable cluster); `-o json|yaml` print the objects as the server returns them (one
+object for NAME, else a `List`), `-o name` prints `dynamographdeployment.nvidia.com/<name>`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+import click
+
+from kubectl_dynamo.cli import options
+from kubectl_dynamo.cli.errors import EXIT_OK, UsageError
+from kubectl_dynamo.cli.options import GlobalOptions
+
+if TYPE_CHECKING:
+    from kubectl_dynamo.cluster.client import Cluster
+
+FORMATS = ("table", "wide", "json", "yaml", "name")
+COMMAND_PATH = "kubectl dynamo get"
+
+ClusterFactory = Callable[[GlobalOptions], "Cluster"]
+
+
+def open_cluster(globals_: GlobalOptions) -> Cluster:
+    from kubectl_dynamo.cluster.session import open_cluster as connect
+
+    return connect(globals_.connection_options())
+
+
+@dataclass
+class GetOptions:
+    name: str | None
+    all_namespaces: bool
+    selector: str | None
+    no_headers: bool
+    output: str
+    globals: GlobalOptions
+    out: TextIO
+    err: TextIO
+    cluster_factory: ClusterFactory = open_cluster
+    now: dt.datetime | None = None
+    palette: Any = field(default=None, repr=False)
+
+    def complete(self) -> None:
+        """Settle the output format and colour, and the clock ages are measured against."""
+        from kubectl_dynamo.report.color import palette_for
+
+        options.check_output(self.output, FORMATS, COMMAND_PATH)
+        self.palette = palette_for(self.out, self.globals.color)
+        self.now = self.now or dt.datetime.now(dt.timezone.utc)
+
+    def validate(self) -> None:
+        if self.name and self.all_namespaces:
+            raise UsageError("a resource cannot be retrieved by name across all namespaces")
+        if self.name and self.selector:
+            raise UsageError("when retrieving a resource by NAME, -l/--selector cannot be used")
+
+    def run(self) -> int:
+        from kubectl_dynamo.cluster import dgds
+
+        cluster = self.cluster_factory(self.globals)
+        namespace = None if self.all_namespaces else cluster.conn.namespace
+        if self.name:
+            objs = [dgds.get_dgd(cluster, cluster.conn.namespace, self.name)]
+        else:
+            objs = dgds.list_dgds(cluster, namespace, self.selector)
+        self.globals.log(4, f"get: {len(objs)} DynamoGraphDeployments in {namespace or 'all namespaces'}")
+        if self.output in ("json", "yaml"):
+            from kubectl_dynamo.report import get_text, printers
+
+            data = get_text.as_data(objs, single=bool(self.name))
+            self.out.write(printers.dump_json(data) if self.output == "json" else printers.dump_yaml(data))
+            return EXIT_OK
+        if self.output == "name":
+            from kubectl_dynamo.report.get_text import render_names
+
+            render_names(objs, self.out)
+            return EXIT_OK
+        if not objs:
+            self.err.write(f"No resources found in {namespace} namespace.\n" if namespace else "No resources found\n")
+            return EXIT_OK
+        self._print_table(cluster, objs, namespace)
+        return EXIT_OK
+
+    def _print_table(self, cluster: Cluster, objs: list[dict], namespace: str | None) -> None:
+        from kubectl_dynamo.live.summary import summarize
+        from kubectl_dynamo.report.get_text import render_table
+
+        wide = self.output == "wide"
+        pods: dict[tuple[str, str], list[dict]] = {}
+        configmaps: dict[str, dict[str, dict[str, str]]] = {}
+        if wide:
+            pods, configmaps = self._wide_facts(cluster, objs, namespace)
+        summaries = []
+        for obj in objs:
+            meta = obj.get("metadata") or {}
+            ns = meta.get("namespace", "")
+            summaries.append(summarize(obj, pods.get((ns, meta.get("name", "")), []), configmaps.get(ns)))
+        assert self.now is not None
+        render_table(summaries, self.out, self.now, wide=wide, all_namespaces=self.all_namespaces,
+                     no_headers=self.no_headers, palette=self.palette)
+
+    def _wide_facts(self, cluster: Cluster, objs: list[dict], namespace: str | None
+                    ) -> tuple[dict[tuple[str, str], list[dict]], dict[str, dict[str, dict[str, str]]]]:
+        """The DGD pods (scheduler and queue) and engine ConfigMaps (TRT-LLM TP), read in parallel."""
+        from kubectl_dynamo.cluster import dgds
+        from kubectl_dynamo.dgd.model import read_graph
+        from kubectl_dynamo.live.summary import pods_by_dgd
+
+        by_ns: dict[str, list[Any]] = {}
+        for obj in objs:
+            graph = read_graph(obj, "cluster")
+            if dgds.engine_configmap_names(graph):
+                by_ns.setdefault(graph.namespace or "", []).append(graph)
+        namespaces = sorted(by_ns)
+        calls = [lambda: dgds.list_dgd_pods(cluster, namespace or None)]
+        calls += [lambda ns=ns: dgds.engine_configmaps(cluster, ns, by_ns[ns]) for ns in namespaces]
+        results = cluster.parallel(*calls)
+        return pods_by_dgd(results[0]), dict(zip(namespaces, results[1:], strict=True))
+
+
+@options.command(
+    "get",
+    short_help="List DynamoGraphDeployments with GPU and TP columns",
+    epilog="""\b
+Examples:
+  # DGDs in the current namespace: state, ready services, nodes, GPUs, orchestrator
+  kubectl dynamo get
+\b
+  # In every namespace, with backend, scheduler/queue and TP per worker service
+  kubectl dynamo get -A -o wide
+\b
+  # One DGD as YAML, or just the names for scripts
+  kubectl dynamo get my-llm -o yaml
+  kubectl dynamo get -o name""",
+)
+@click.argument("name", required=False)
+@options.all_namespaces_option()
+@click.option("-l", "--selector", metavar="SELECTOR", default=None,
+              help="Label selector to filter on, e.g. -l team=llm (=, ==, != and set-based as kubectl).")
+@click.option("--no-headers", is_flag=True, default=False, help="Omit the header row of the table.")
+@options.output_option(*FORMATS, default="table")
+def get(name: str | None, all_namespaces: bool, selector: str | None, no_headers: bool, output: str) -> int:
+    """List DynamoGraphDeployments with their GPU and tensor-parallel summary.
+
+    Columns: STATE (status.state), READY (ready services / services), SERVICES, NODES and GPUS
+    (from the spec: replicas × nodeCount × GPUs per node), ORCHESTRATOR (grove, lws or deployment,
+    from the status the operator writes) and AGE. -o wide adds BACKEND, SCHEDULER/QUEUE and TP per
+    worker service.
+    """
+    out, err = options.streams()
+    opts = GetOptions(name, all_namespaces, selector, no_headers, output, options.get_globals(), out, err)
+    opts.complete()
+    opts.validate()
+    return opts.run()
