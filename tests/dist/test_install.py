@@ -89,7 +89,8 @@ def test_kubectl_complete_dynamo_entry_point(venv, tmp_path):
     proc = run(venv, "kubectl_complete-dynamo", "init", "--backend", "", cwd=tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "vllm\nsglang\ntrtllm\n:4\n", "")
     top = run(venv, "kubectl_complete-dynamo", "", cwd=tmp_path)
-    assert top.stdout.splitlines()[0].startswith("init\t") and top.stdout.endswith(":4\n")
+    # the commands in COMMANDS order (doctor first, as in the SPEC), then the directive
+    assert top.stdout.splitlines()[0].startswith("doctor\t") and "\ninit\t" in top.stdout and top.stdout.endswith(":4\n")
 
 
 def test_the_completion_script_of_the_installed_program(venv, tmp_path):
