@@ -91,8 +91,6 @@ def summary_line(summary: dict[str, int], palette: Palette = PLAIN) -> str:
         verdict = palette.warn("ready for multinode Dynamo, with warnings")
     else:
         verdict = palette.ok("ready for multinode Dynamo")
-    if skip and not fail:
-        verdict += f" (as far as could be checked: {_count(skip, 'check')} skipped)"
     return f"{', '.join(parts)}: {verdict}"
 
 
