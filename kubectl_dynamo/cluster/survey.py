@@ -89,6 +89,7 @@ class ClusterFacts:
                                 version_assumed=usable is None)
         if usable is None:
             caps.operator_version = version or None  # a custom tag is shown, the newest line mirrored
+        caps.version_source = "flag" if operator_version else ("operator" if usable else "mirrored")
         if self.kai_queues is not None:
             caps.queues = {(q.get("metadata") or {}).get("name", "") for q in self.kai_queues}
         caps.restart_needed = self.restart_needed()

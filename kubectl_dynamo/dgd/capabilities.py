@@ -50,6 +50,7 @@ class Capabilities:
     detected: Detected = field(default_factory=Detected)
     config: OrchestratorConfig = field(default_factory=OrchestratorConfig)
     version_assumed: bool = False  # operator_version is the mirrored default, not read
+    version_source: str = "operator"  # operator (image tag) | flag (--operator-version) | mirrored (default)
     queues: set[str] | None = None  # KAI queues that exist; None = unknown (offline)
     restart_needed: list[str] = field(default_factory=list)  # APIs that appeared after operator start
     problems: list[str] = field(default_factory=list)  # e.g. config true but API missing (operator exits)
@@ -159,10 +160,12 @@ def parse_assume(value: str) -> Detected:
 
 
 def assumed(value: str, operator_version: str | None) -> Capabilities:
-    return resolve(
+    caps = resolve(
         parse_assume(value),
         None,
         operator_version or versions.NEWEST_KNOWN,
         source="assumed",
         version_assumed=operator_version is None,
     )
+    caps.version_source = "mirrored" if operator_version is None else "flag"
+    return caps

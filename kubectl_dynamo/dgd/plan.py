@@ -86,11 +86,11 @@ def graph_objects(graph: Graph, decision_pathway: str, services: list[ServicePla
 
 
 def _version_outcome(caps: Capabilities) -> str:
-    if caps.source == "assumed":
-        if caps.version_assumed:
-            return f"{caps.mirrored_version} (the newest operator line the plugin mirrors; set --operator-version to change)"
+    if caps.version_source == "flag":
         return f"{caps.mirrored_version} (from --operator-version)"
-    if caps.version_assumed:
+    if caps.version_assumed or caps.version_source == "mirrored":
+        if caps.source == "assumed":
+            return f"{caps.mirrored_version} (the newest operator line the plugin mirrors; set --operator-version to change)"
         return f"{caps.mirrored_version} (operator version unknown; the newest line the plugin mirrors)"
     return f"{caps.mirrored_version} (operator image tag)"
 

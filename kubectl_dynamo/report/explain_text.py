@@ -33,9 +33,11 @@ def capabilities_line(caps: Any) -> str:
 
 def operator_line(caps: Any) -> str:
     version = caps.mirrored_version
+    if caps.version_source == "flag":
+        return f"{version} rules (from --operator-version)"
     if caps.version_assumed:
         return f"{version} rules (the newest line the plugin mirrors)"
-    return f"{version} rules" + (" (from --operator-version)" if caps.source == "assumed" else " (operator image tag)")
+    return f"{version} rules (operator image tag)"
 
 
 def scheduler_cell(plan: ServicePlan) -> str:

@@ -151,11 +151,14 @@ def test_operator_version_overrides_the_version_read_from_the_operator(live):
     exp = run(live, "explain", "llm", "-n", NS, "--operator-version", "0.9.0", "-o", "json").json()
     assert exp["capabilities"]["operatorVersion"] == "0.9.0"
     assert exp["capabilities"]["source"] == "cluster"
+    assert exp["trace"][0]["outcome"] == "0.9.0 (from --operator-version)"
+    text = run(live, "explain", "llm", "-n", NS, "--operator-version", "0.9.0").stdout
+    assert "0.9.0 rules (from --operator-version)" in text
 
 
 def test_a_missing_dgd_is_one_clear_error(live):
     res = run(live, "explain", "nope", "-n", NS)
-    assert res.exit_code != 0 and res.stdout == ""
+    assert res.exit_code == 1 and res.stdout == ""  # like kubectl get: a missing object is 1, not 3
     assert res.stderr.startswith("error: ") and "nope" in res.stderr and "not found" in res.stderr
     assert len(res.stderr.splitlines()) == 1
 
