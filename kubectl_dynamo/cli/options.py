@@ -135,7 +135,10 @@ class AssumeList(click.ParamType):
 
         head, _, last = incomplete.rpartition(",")
         prefix = f"{head}," if head else ""
-        return [CompletionItem(prefix + w) for w in ASSUME_WORDS if w.startswith(last)]
+        taken = set(head.split(",")) if head else set()
+        # no word twice, and "none" only on its own
+        words = [w for w in ASSUME_WORDS if w not in taken and not (head and w == "none")]
+        return [CompletionItem(prefix + w) for w in words if w.startswith(last)]
 
 
 class OutputFormat(click.ParamType):

@@ -103,14 +103,26 @@ def connect(opts: ConnectionOptions) -> Connection:
 
 
 def list_contexts(kubeconfig: str | None = None) -> list[str]:
-    """Context names, for shell completion; empty when there is no kubeconfig."""
-    path = _kubeconfig_paths(kubeconfig)
+    """Context names of every kubeconfig file, first file first (kubectl's merge order), for
+    shell completion; empty when there is none. Read with PyYAML: importing the kubernetes client
+    for this would cost ~0.5 s per <TAB>."""
+    try:
+        path = _kubeconfig_paths(kubeconfig)
+    except ClusterError:
+        return []
     if path is None:
         return []
-    from kubernetes.config import kube_config
+    import yaml
 
-    try:
-        contexts, _ = kube_config.list_kube_config_contexts(config_file=path)
-    except Exception:
-        return []
-    return [c["name"] for c in contexts or []]
+    names: list[str] = []
+    for file in path.split(os.pathsep):
+        try:
+            with open(file) as f:
+                doc = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        for ctx in (doc.get("contexts") or []) if isinstance(doc, dict) else []:
+            name = ctx.get("name") if isinstance(ctx, dict) else None
+            if name and name not in names:
+                names.append(str(name))
+    return names

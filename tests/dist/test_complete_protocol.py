@@ -253,3 +253,27 @@ def test_a_crash_inside_completion_still_prints_the_directive(monkeypatch):
     buf = io.StringIO()
     assert complete_mod.run(["init", ""], out=buf) == 0
     assert buf.getvalue() == ":4\n"
+
+
+def test_assume_completion_never_repeats_a_word_nor_offers_none_after_a_comma():
+    from click.shell_completion import CompletionItem  # noqa: F401  (click is always importable here)
+
+    from kubectl_dynamo.cli.options import AssumeList
+
+    items = [c.value for c in AssumeList().shell_complete(None, None, "grove,")]
+    assert "grove,grove" not in items and "grove,none" not in items
+    assert "grove,kai" in items
+
+
+def test_context_names_come_from_every_kubeconfig_file_without_the_kubernetes_client(tmp_path, monkeypatch):
+    import sys
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_text("contexts:\n- name: one\n  context: {cluster: c, user: u}\n")
+    b.write_text("contexts:\n- name: two\n  context: {cluster: c, user: u}\n- name: one\n")
+    monkeypatch.setenv("KUBECONFIG", f"{a}:{b}")
+    from kubectl_dynamo.cluster.connection import list_contexts
+
+    loaded = "kubernetes" in sys.modules
+    assert list_contexts() == ["one", "two"]
+    assert ("kubernetes" in sys.modules) == loaded
