@@ -55,7 +55,7 @@ def test_init_output_passes_validate_in_the_bundle(bundle: Bundle, tmp_path):
 def test_help(bundle: Bundle, tmp_path):
     proc = run(bundle.exe, "--help", cwd=tmp_path)
     assert (proc.returncode, proc.stderr) == (0, "")
-    assert proc.stdout.startswith("Usage: kubectl dynamo [OPTIONS] COMMAND [ARGS]...")
+    assert proc.stdout.startswith("Usage: kubectl dynamo [OPTIONS] [COMMAND] [ARGS]...")
     for name in COMMANDS:  # every registered command, lazily imported, is in the bundle
         assert f"\n  {name} " in proc.stdout
         sub = run(bundle.exe, name, "--help", cwd=tmp_path)

@@ -75,7 +75,7 @@ def test_kubectl_dynamo_entry_point(venv, tmp_path):
     proc = run(venv, "kubectl-dynamo", "version", "--client", cwd=tmp_path)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"Client Version: v{__version__}\n", "")
     help_ = run(venv, "kubectl-dynamo", "--help", cwd=tmp_path)
-    assert help_.returncode == 0 and help_.stdout.startswith("Usage: kubectl dynamo [OPTIONS] COMMAND")
+    assert help_.returncode == 0 and help_.stdout.startswith("Usage: kubectl dynamo [OPTIONS] [COMMAND]")
     assert "completion" in help_.stdout
 
 
