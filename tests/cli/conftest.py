@@ -4,7 +4,6 @@ compare output with golden files (regenerated only with UPDATE_GOLDEN=1)."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kubectl_dynamo.cli.main import run
+from tests import golden
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
@@ -62,12 +62,5 @@ def in_data(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def assert_golden(name: str, actual: str) -> None:
-    """Compare with tests/cli/golden/NAME; UPDATE_GOLDEN=1 rewrites the file instead."""
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    if not path.exists():
-        pytest.fail(f"golden file {path} missing: run with UPDATE_GOLDEN=1 to create it")
-    assert actual == path.read_text(encoding="utf-8"), f"output differs from {path} (UPDATE_GOLDEN=1 to accept)"
+    """Compare with GOLDEN/NAME (UPDATE_GOLDEN=1 rewrites it)."""
+    golden.assert_golden(GOLDEN / name, actual)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from kubectl_dynamo.live.describe import describe, event_rows
 from kubectl_dynamo.live.objects import object_status
 from kubectl_dynamo.live.pending import GROVE_GATE, pending_reasons
 from kubectl_dynamo.report.describe_text import render_description
+from tests import golden
 
 from .builders import dgd, frontend, vllm_worker
 
@@ -30,13 +30,8 @@ NAME = "llm"
 
 
 def assert_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.exists(), f"golden file {path} missing: run with UPDATE_GOLDEN=1 to create it"
-    assert actual == path.read_text(encoding="utf-8"), f"output differs from {path} (UPDATE_GOLDEN=1 to accept)"
+    """Compare with GOLDEN/NAME (UPDATE_GOLDEN=1 rewrites it)."""
+    golden.assert_golden(GOLDEN / name, actual)
 
 
 def obj(kind: str, name: str, api_version: str = "grove.io/v1alpha1", *, spec: dict | None = None,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from kubectl_dynamo.live import common
 from kubectl_dynamo.live.summary import pods_by_dgd, summarize
 from kubectl_dynamo.report import get_text
+from tests import golden
 
 from .builders import (
     component_v1beta1,
@@ -35,13 +35,8 @@ CREATED = "2026-01-01T00:00:00Z"
 
 
 def assert_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        return
-    assert path.exists(), f"golden file {path} missing: run with UPDATE_GOLDEN=1 to create it"
-    assert actual == path.read_text(encoding="utf-8"), f"output differs from {path} (UPDATE_GOLDEN=1 to accept)"
+    """Compare with GOLDEN/NAME (UPDATE_GOLDEN=1 rewrites it)."""
+    golden.assert_golden(GOLDEN / name, actual)
 
 
 def live(doc: dict, *, namespace: str = "inference", created: str = CREATED, status: dict | None = None) -> dict:
