@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
@@ -37,18 +37,14 @@ class DescribeOptions:
 
     def complete(self) -> None:
         """Resolve the printer, its colour and the clock ages are measured against."""
-        from kubectl_dynamo.report import describe_text, output, printers
-        from kubectl_dynamo.report.color import palette_for
+        from kubectl_dynamo.report import describe_text, output
 
         options.check_output(self.output, FORMATS, COMMAND_PATH)
-        palette = palette_for(self.out, self.globals.color)
         now = self.now = self.now or dt.datetime.now(dt.timezone.utc)
-
-        def table(description: Any, out: TextIO) -> None:
-            describe_text.render_description(description, out, now, palette)
-
-        self.printer = output.select_printer(
-            self.output, {"table": table, **printers.data_printers(lambda d: d.to_dict())})
+        self.printer = output.printer_for(
+            self.output, self.out, self.globals.color,
+            {"table": lambda description, out, palette: describe_text.render_description(description, out, now, palette)},
+            lambda d: d.to_dict())
 
     def validate(self) -> None:
         """NAME is required by click; nothing else to judge."""

@@ -59,19 +59,14 @@ class DoctorOptions:
 
     def complete(self) -> None:
         """Resolve the printer (and with it the colour decision for stdout) and the fact source."""
-        from kubectl_dynamo.report import doctor_text, output, printers
-        from kubectl_dynamo.report.color import palette_for
+        from kubectl_dynamo.report import doctor_text, output
 
         options.check_output(self.output, FORMATS)
-        palette = palette_for(self.out, self.globals.color)
-        self.printer = output.select_printer(
-            self.output,
-            {
-                "table": lambda report, out: doctor_text.render_doctor(report, out, palette),
-                "wide": lambda report, out: doctor_text.render_doctor(report, out, palette, wide=True),
-                **printers.data_printers(lambda report: report),
-            },
-        )
+        self.printer = output.printer_for(
+            self.output, self.out, self.globals.color,
+            {"table": doctor_text.render_doctor,
+             "wide": lambda report, out, palette: doctor_text.render_doctor(report, out, palette, wide=True)},
+            lambda report: report)
         if self.source is None:
             self.source = gather
 

@@ -102,17 +102,11 @@ class ExplainOptions:
     def complete(self) -> None:
         """Resolve the printer and where capabilities and the DGD come from."""
         from kubectl_dynamo.report import explain_text, output, printers
-        from kubectl_dynamo.report.color import palette_for
 
         options.check_output(self.output, FORMATS)
-        palette = palette_for(self.out, self.globals.color)
-        self.printer = output.select_printer(
-            self.output,
-            {
-                "table": lambda exps, out: explain_text.render_explanations(exps, out, palette),
-                **printers.data_printers(lambda exps: printers.one_or_list([e.to_dict() for e in exps])),
-            },
-        )
+        self.printer = output.printer_for(self.output, self.out, self.globals.color,
+                                          {"table": explain_text.render_explanations},
+                                          lambda exps: printers.one_or_list([e.to_dict() for e in exps]))
         if self.capabilities_source is None:
             self.capabilities_source = _assumed_source(self.assume) if self.assume else capabilities_from_cluster
         if self.graph_source is None:

@@ -34,18 +34,12 @@ class ValidateOptions:
 
     def complete(self) -> None:
         """Resolve the printer (and with it the colour decision for stdout)."""
-        from kubectl_dynamo.report import findings_text, output, printers
-        from kubectl_dynamo.report.color import palette_for
+        from kubectl_dynamo.report import findings_text, output
 
         options.check_output(self.output, FORMATS)
-        palette = palette_for(self.out, self.globals.color)
-        self.printer = output.select_printer(
-            self.output,
-            {
-                "table": lambda report, out: findings_text.render_validation(report, out, palette),
-                **printers.data_printers(findings_text.ValidationReport.to_dict),
-            },
-        )
+        self.printer = output.printer_for(self.output, self.out, self.globals.color,
+                                          {"table": findings_text.render_validation},
+                                          findings_text.ValidationReport.to_dict)
 
     def validate(self) -> None:
         if not self.filenames:

@@ -31,3 +31,15 @@ def check_format(fmt: str, allowed: Sequence[str]) -> str:
 def select_printer(fmt: str, printers: Mapping[str, Printer]) -> Printer:
     """The printer for `-o fmt` among a command's printers (e.g. table, json, yaml)."""
     return printers[check_format(fmt, list(printers))]
+
+
+def printer_for(fmt: str, out: TextIO, color: str, human: Mapping[str, Callable[[Any, TextIO, Any], None]],
+                to_data: Callable[[Any], Any]) -> Printer:
+    """A command's printer for `-o fmt`: its human renderers (called with the result, the stream
+    and the Palette decided once for `out`) plus json/yaml of `to_data(result)`."""
+    from kubectl_dynamo.report import printers
+    from kubectl_dynamo.report.color import palette_for
+
+    palette = palette_for(out, color)
+    table = {name: (lambda result, stream, render=render: render(result, stream, palette)) for name, render in human.items()}
+    return select_printer(fmt, {**table, **printers.data_printers(to_data)})
