@@ -19,6 +19,13 @@ Fixtures (see ``tests/e2e/kube.py`` for the helper methods):
     skipped when ``../shared/crds`` is absent). pytest groups the tests by source.
 ``project_crds`` (per test) -> :class:`kube.CrdInstall`
     Just the project's CRD sets, for tests that do not care about the source.
+``scheduling_cluster`` (per test) -> :class:`kube.Cluster`
+    A second control plane for the session, started on first use, that also runs the real
+    kube-scheduler and kwok (``Cluster.scheduling`` is True): nodes from ``create_gpu_node`` are
+    kwok's, pods from ``submit_pod`` are placed by the scheduler and run by kwok, ``write_log``
+    gives them logs served through ``pods/log``. Cleaned up after each test like ``cluster``.
+``scheduling_namespace`` (per test) -> str
+    A fresh namespace on the scheduling plane, emptied and deleted after the test.
 ``kubeconfig_env`` (per test) -> str
     ``KUBECONFIG`` set to the admin kubeconfig for the test (for in-process CLI runs); returns it.
 
@@ -77,48 +84,84 @@ def _unavailable(reason: str):
     pytest.skip(f"e2e: {reason}")
 
 
-@pytest.fixture(scope="session")
-def _control_plane():
+def _session_plane(scheduling: bool):
+    """Build what is missing, start a control plane for the session, stop it at the end."""
     cpm = kube.load_controlplane()
-    ok, reason = cpm.binaries_available()
+    ok, reason = cpm.binaries_available(scheduling=scheduling)
     if not ok:
         _unavailable(reason)
+    what = "kube-apiserver, etcd, kube-scheduler and kwok" if scheduling else "kube-apiserver and etcd"
     try:
-        if not (cpm.assets_dir() or cpm.cached_bin_dir()):
-            print("\ne2e: building kube-apiserver and etcd (first time only, 10-20 min) ...", file=sys.stderr)
+        if not (cpm.assets_dir() or cpm.cached_bin_dir()) or (scheduling and not cpm.cached_scheduling_dir()):
+            print(f"\ne2e: building {what} (first time only; see docs/test-control-plane.md) ...", file=sys.stderr)
         bins = cpm.resolve_binaries(build=True)
+        sched = cpm.resolve_scheduling(build=True) if scheduling else None
     except cpm.Unavailable as e:
         _unavailable(str(e))
     except cpm.ControlPlaneError as e:
-        pytest.fail(f"e2e: building the control plane failed: {e}", pytrace=False)
+        pytest.fail(f"e2e: building {what} failed: {e}", pytrace=False)
+    plane = "scheduling control plane" if scheduling else "control plane"
     try:
-        cp = cpm.start(bin_dir=bins, tie_to_parent=True)
+        cp = cpm.start(bin_dir=bins, tie_to_parent=True, scheduling=scheduling, scheduling_bin_dir=sched)
     except cpm.ControlPlaneError as e:
-        pytest.fail(f"e2e: starting the control plane failed: {e}", pytrace=False)
+        pytest.fail(f"e2e: starting the {plane} failed: {e}", pytrace=False)
     try:
         yield kube.Cluster(cp)
     finally:
         keep = bool(os.environ.get("KUBECTL_DYNAMO_E2E_KEEP"))
         cpm.stop(cp.dir, keep=keep)
         if keep:
-            print(f"\ne2e: control plane stopped; its files are kept in {cp.dir}", file=sys.stderr)
+            print(f"\ne2e: {plane} stopped; its files are kept in {cp.dir}", file=sys.stderr)
+
+
+def _cleaned(plane: kube.Cluster):
+    """The session's plane for one test; cluster-scoped objects the helpers create are deleted after it."""
+    yield plane
+    errors = plane.run_cleanups()
+    if errors:
+        pytest.fail(f"e2e cleanup failed: {errors}", pytrace=False)
+
+
+def _fresh_namespace(plane: kube.Cluster):
+    name = plane.create_namespace()
+    yield name
+    plane.delete_namespace(name)
+
+
+@pytest.fixture(scope="session")
+def _control_plane():
+    yield from _session_plane(scheduling=False)
+
+
+@pytest.fixture(scope="session")
+def _scheduling_plane():
+    """etcd + kube-apiserver + kube-scheduler + kwok, only for the tests that need pods scheduled;
+    the others keep the plain control plane, which starts faster and has no controllers acting."""
+    yield from _session_plane(scheduling=True)
 
 
 @pytest.fixture
 def cluster(_control_plane):
     """The session's cluster; cluster-scoped objects the helpers create are deleted after the test."""
-    yield _control_plane
-    errors = _control_plane.run_cleanups()
-    if errors:
-        pytest.fail(f"e2e cleanup failed: {errors}", pytrace=False)
+    yield from _cleaned(_control_plane)
 
 
 @pytest.fixture
 def namespace(cluster):
     """A fresh namespace (``e2e-<8 hex>``), emptied and deleted after the test."""
-    name = cluster.create_namespace()
-    yield name
-    cluster.delete_namespace(name)
+    yield from _fresh_namespace(cluster)
+
+
+@pytest.fixture
+def scheduling_cluster(_scheduling_plane):
+    """The session's scheduling plane, cleaned up after the test like ``cluster``."""
+    yield from _cleaned(_scheduling_plane)
+
+
+@pytest.fixture
+def scheduling_namespace(scheduling_cluster):
+    """A fresh namespace on the scheduling plane, emptied and deleted after the test."""
+    yield from _fresh_namespace(scheduling_cluster)
 
 
 @pytest.fixture(scope="session", params=kube.CRD_SOURCES)

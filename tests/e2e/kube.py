@@ -1,9 +1,16 @@
-"""Helpers for e2e tests against a real kube-apiserver + etcd (no kubelet, scheduler or controllers).
+"""Helpers for e2e tests against a real kube-apiserver + etcd, and on the scheduling plane also the
+real kube-scheduler and kwok (no kubelet or controllers).
 
-The fixtures in ``tests/e2e/conftest.py`` hand tests a :class:`Cluster`; everything a controller or
-kubelet would normally do (binding pods, reporting pod/Deployment status, GPU capacity of nodes,
-scheduler events) is done here by writing the objects and their status directly, which the API
-server accepts from an admin.
+The fixtures in ``tests/e2e/conftest.py`` hand tests a :class:`Cluster`. On the plain control plane
+everything a controller, scheduler or kubelet would normally do (binding pods, reporting
+pod/Deployment status, GPU capacity of nodes, scheduler events) is done here by writing the objects
+and their status directly, which the API server accepts from an admin.
+
+On the scheduling plane (``scheduling_cluster`` fixture, ``Cluster.scheduling`` True) only the
+controllers' part is played here: :meth:`Cluster.submit_pod` creates a pod as a workload controller
+would, kube-scheduler binds it (or reports ``FailedScheduling``), kwok runs it on nodes made by
+:meth:`Cluster.create_gpu_node` and serves the container logs that :meth:`Cluster.write_log` writes;
+:meth:`Cluster.restart_containers` has kwok report a container restart.
 
 Conventions:
 
@@ -187,6 +194,8 @@ class Cluster:
         self._verified_crds: dict[str, str] = {}  # name -> digest known to be established + served
         self._resources: dict[str, dict] | None = None  # discovery cache, see resources()
         self._ip = 0
+        self.scheduling: bool = bool(getattr(cp, "scheduling", False))  # kube-scheduler + kwok running
+        self._logs: dict[tuple[str, str], dict[str, dict[str, str]]] = {}  # (ns, pod) -> container -> files
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -612,9 +621,35 @@ class Cluster:
                              "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"},
             },
         }
+        kwok = self.scheduling and ready
+        if kwok:
+            # kwok's node-initialize stage fills in conditions, InternalIP 127.0.0.1 and the kubelet
+            # port (its own server) for nodes not Ready yet; a node made NotReady here stays unmanaged
+            key, value = load_controlplane().KWOK_NODE_ANNOTATION
+            body["metadata"]["annotations"][key] = value
+            del body["status"]["conditions"], body["status"]["addresses"]
         node = self.core.create_node(body)
         self.add_cleanup(f"node/{name}", lambda: self.core.delete_node(name, grace_period_seconds=0))
+        if kwok:
+            node = self._wait(lambda: self._kwok_node_ready(name), timeout=30, what=f"kwok to initialize node {name}")
         return node
+
+    def _kwok_node_ready(self, name: str):
+        node = self.core.read_node(name)
+        ready = any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+        return node if ready and node.status.daemon_endpoints.kubelet_endpoint.port else None
+
+    @staticmethod
+    def _wait(probe: Callable[[], Any], timeout: float, what: str, interval: float = 0.1) -> Any:
+        """Poll ``probe`` until it returns something truthy (returned); TimeoutError naming ``what``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = probe()
+            if got:
+                return got
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited {timeout:.0f}s for {what}")
+            time.sleep(interval)
 
     # --- pods ------------------------------------------------------------------------------------
 
@@ -664,6 +699,152 @@ class Cluster:
         if status:
             self.core.patch_namespaced_pod_status(name, ns, {"status": status})
         return self.core.read_namespaced_pod(name, ns)
+
+    # --- pods on the scheduling plane -------------------------------------------------------------
+
+    def submit_pod(self, ns: str, name: str, labels: dict[str, str] | None = None, gpus: int = 0, *,
+                   containers: Iterable[str] = ("main",), image: str = "registry.invalid/e2e/worker:latest",
+                   annotations: dict[str, str] | None = None, owner: dict | None = None,
+                   one_per_node: str | None = None, node_selector: dict[str, str] | None = None,
+                   tolerations: Iterable[dict] = (), scheduling_gates: Iterable[str] = (),
+                   scheduler_name: str | None = None) -> dict:
+        """Create a pod the way a workload controller would (no node, no status) for kube-scheduler
+        and kwok to place and run; returns it as a dict.
+
+        * ``gpus`` -> ``nvidia.com/gpu`` limits and requests of the first container;
+        * ``one_per_node`` -> required pod anti-affinity on ``kubernetes.io/hostname`` against pods
+          with the same value of that label (one rank per node, as multinode engines need);
+        * ``scheduler_name`` None leaves the API server's default (``default-scheduler``).
+        """
+        if not self.scheduling:
+            raise RuntimeError("submit_pod needs the scheduling plane (the scheduling_cluster fixture)")
+        labels = dict(labels or {})
+        spec: dict[str, Any] = {"terminationGracePeriodSeconds": 0, "containers": []}
+        for i, cname in enumerate(containers):
+            res = {"limits": {"nvidia.com/gpu": str(gpus)}, "requests": {"nvidia.com/gpu": str(gpus)}} if gpus and i == 0 else {}
+            spec["containers"].append({"name": cname, "image": image, "resources": res})
+        if one_per_node:
+            spec["affinity"] = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {one_per_node: labels[one_per_node]}},
+                 "topologyKey": "kubernetes.io/hostname"}]}}
+        if node_selector:
+            spec["nodeSelector"] = dict(node_selector)
+        if tolerations:
+            spec["tolerations"] = [dict(t) for t in tolerations]
+        if gates := list(scheduling_gates):
+            spec["schedulingGates"] = [{"name": g} for g in gates]
+        if scheduler_name:
+            spec["schedulerName"] = scheduler_name
+        meta: dict[str, Any] = {"name": name, "namespace": ns, "labels": labels, "annotations": dict(annotations or {})}
+        if owner:
+            meta["ownerReferences"] = [{"controller": True, "blockOwnerDeletion": False, **owner}]
+        return self.request("POST", f"/api/v1/namespaces/{ns}/pods",
+                            {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
+
+    def get_pod(self, ns: str, name: str) -> dict:
+        return self.request("GET", f"/api/v1/namespaces/{ns}/pods/{name}")
+
+    def wait_for_pods(self, ns: str, names: Iterable[str], state: str = "running", timeout: float = 60.0) -> list[dict]:
+        """Wait until every named pod is ``running`` (bound by the scheduler, Running and Ready by
+        kwok) or ``unschedulable`` (the scheduler's ``PodScheduled=False``, reason Unschedulable);
+        returns the pods as dicts."""
+        names = list(names)
+
+        def matches(pod: dict) -> bool:
+            st = pod.get("status") or {}
+            conds = {c.get("type"): c for c in st.get("conditions") or []}
+            if state == "running":
+                return bool((pod.get("spec") or {}).get("nodeName")) and st.get("phase") == "Running" and \
+                    (conds.get("Ready") or {}).get("status") == "True"
+            if state == "unschedulable":
+                sched = conds.get("PodScheduled") or {}
+                return sched.get("status") == "False" and sched.get("reason") == "Unschedulable"
+            raise ValueError(f"unknown pod state {state!r}")
+
+        def probe():
+            pods = [self.get_pod(ns, n) for n in names]
+            return pods if all(matches(p) for p in pods) else None
+
+        return self._wait(probe, timeout, f"pods {names} in {ns} to be {state}", interval=0.2)
+
+    def restart_containers(self, ns: str, name: str, restarts: int = 1, timeout: float = 30.0) -> dict:
+        """Have kwok report that every container of the pod restarted (``restartCount`` = ``restarts``,
+        ``lastState.terminated`` exit 1), as a kubelet does after a crash; returns the pod."""
+        cpm = load_controlplane()
+        self.request("PATCH", f"/api/v1/namespaces/{ns}/pods/{name}",
+                     {"metadata": {"annotations": {cpm.RESTART_ANNOTATION: str(restarts)}}},
+                     content_type="application/merge-patch+json")
+
+        def probe():
+            pod = self.get_pod(ns, name)
+            statuses = (pod.get("status") or {}).get("containerStatuses") or []
+            return pod if statuses and all(c.get("restartCount") == restarts for c in statuses) else None
+
+        return self._wait(probe, timeout, f"kwok to restart the containers of {ns}/{name}")
+
+    # --- container logs served by kwok ------------------------------------------------------------
+
+    def log_file(self, ns: str, pod: str, container: str, previous: bool = False) -> Path:
+        """Where the log of a container (or of its previous instance) is kept for kwok to serve."""
+        if not self.scheduling:
+            raise RuntimeError("container logs need the scheduling plane (the scheduling_cluster fixture)")
+        return Path(self.cp.pod_logs_dir) / f"{ns}_{pod}_{container}{'.previous' if previous else ''}.log"
+
+    def write_log(self, ns: str, pod: str, container: str, lines: Iterable[str | tuple[datetime.datetime, str]], *,
+                  previous: bool = False, append: bool = False, stream: str = "stdout",
+                  start: datetime.datetime | None = None) -> None:
+        """Write (or ``append``) container log lines in the CRI format the kubelet's files have
+        (``<RFC 3339 nano> stdout F <text>``) and point kwok's ``Logs`` object for the pod at them.
+
+        A line is a text (stamped ``start`` + 1 ms per line, ``start`` defaulting to now) or a
+        (timestamp, text) pair. The first write for a pod waits until kwok serves it through the
+        API server's ``pods/log``.
+        """
+        path = self.log_file(ns, pod, container, previous)
+        t0 = start or datetime.datetime.now(datetime.timezone.utc)
+        out = []
+        for i, line in enumerate(lines):
+            when, text = line if isinstance(line, tuple) else (t0 + datetime.timedelta(milliseconds=i), line)
+            stamp = when.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
+            out.append(f"{stamp} {stream} F {text}\n")
+        with open(path, "a" if append else "w") as fh:
+            fh.write("".join(out))
+            fh.flush()
+        files = self._logs.setdefault((ns, pod), {})
+        entry = files.setdefault(container, {})
+        key = "previousLogsFile" if previous else "logsFile"
+        if entry.get(key) == str(path):
+            return
+        entry[key] = str(path)
+        entry.setdefault("logsFile", str(self.log_file(ns, pod, container)))
+        self.log_file(ns, pod, container).touch()
+        self.apply({"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Logs", "metadata": {"name": pod, "namespace": ns},
+                    "spec": {"logs": [{"containers": [c], **files[c]} for c in sorted(files)]}})
+        self._wait(lambda: self._kwok_serves(ns, pod, container, previous), 30,
+                   f"kwok to serve the {'previous ' if previous else ''}log of {ns}/{pod}/{container}")
+
+    def _kwok_serves(self, ns: str, pod: str, container: str, previous: bool) -> bool:
+        """kwok has the Logs object (it answers 200 for this container), or the pod is not on a node."""
+        from kubernetes.client import ApiException
+
+        if not (self.get_pod(ns, pod).get("spec") or {}).get("nodeName"):
+            return True  # nothing serves an unscheduled pod's logs; the API server answers 400 itself
+        try:
+            self.pod_log(ns, pod, container, previous=previous)
+            return True
+        except ApiException:
+            return False
+
+    def pod_log(self, ns: str, pod: str, container: str, **query: Any) -> str:
+        """The API server's ``pods/log`` for one container (e.g. ``previous=True``, ``tailLines=2``)."""
+        from kubernetes.client import ApiException
+
+        q = {"container": container, **{k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}}
+        url = self.api_client.configuration.host + f"/api/v1/namespaces/{ns}/pods/{pod}/log?{urlencode(q)}"
+        resp = self.api_client.rest_client.pool_manager.request("GET", url, timeout=30)
+        if resp.status not in (200, 204):  # 204: the pod is on no node, so nothing is asked
+            raise ApiException(http_resp=resp)
+        return resp.data.decode()
 
     def _pod_status(self, phase, node, ready, unschedulable_message, image) -> dict:
         now = _now()
