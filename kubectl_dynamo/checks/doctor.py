@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from kubectl_dynamo.checks.orchestrators import check_operator_use, check_projects
 from kubectl_dynamo.checks.status import FAIL, PASS, SKIP, WARN, DoctorCheck, summary
-from kubectl_dynamo.cluster.access import AccessResult
-from kubectl_dynamo.cluster.controllers import DYNAMO
-from kubectl_dynamo.cluster.survey import DGD_CRD, ClusterFacts
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
+from kubectl_dynamo.state.access import AccessResult
+from kubectl_dynamo.state.controllers import DYNAMO
+from kubectl_dynamo.state.facts import DGD_CRD, ClusterFacts
 
 __all__ = ["PASS", "WARN", "FAIL", "SKIP", "DoctorCheck", "AccessResult", "DoctorInput", "run_checks", "report",
            "summary", "effective_orchestrator"]

@@ -1,7 +1,7 @@
 """`kubectl dynamo describe NAME`: one DynamoGraphDeployment in depth.
 
 Reads the DGD, its child objects, pods, events, the pods' nodes and engine ConfigMaps
-(cluster/dgds.read_live), interprets them (live/describe.py) and prints them like `kubectl
+(cluster/dgds.read_live), interprets them (state/describe.py) and prints them like `kubectl
 describe`, or as a `Description` with `-o json|yaml`. Exit 0 whatever the DGD's state (describe
 reports, it does not judge); a NAME that does not exist is one NotFound line and exit 1.
 """
@@ -51,7 +51,7 @@ class DescribeOptions:
 
     def run(self) -> int:
         from kubectl_dynamo.cluster import dgds
-        from kubectl_dynamo.live.describe import describe
+        from kubectl_dynamo.state.describe import describe
 
         cluster = self.cluster_factory(self.globals)
         live = dgds.read_live(cluster, cluster.conn.namespace, self.name)

@@ -90,8 +90,8 @@ class GetOptions:
         return EXIT_OK
 
     def _print_table(self, cluster: Cluster, objs: list[dict], namespace: str | None) -> None:
-        from kubectl_dynamo.live.summary import summarize
         from kubectl_dynamo.report.get_text import render_table
+        from kubectl_dynamo.state.summary import summarize
 
         wide = self.output == "wide"
         pods: dict[tuple[str, str], list[dict]] = {}
@@ -112,7 +112,7 @@ class GetOptions:
         """The DGD pods (scheduler and queue) and engine ConfigMaps (TRT-LLM TP), read in parallel."""
         from kubectl_dynamo.cluster import dgds
         from kubectl_dynamo.dgd.model import read_graph
-        from kubectl_dynamo.live.summary import pods_by_dgd
+        from kubectl_dynamo.state.summary import pods_by_dgd
 
         by_ns: dict[str, list[Any]] = {}
         for obj in objs:

@@ -42,8 +42,8 @@ def server_versions(globals_: GlobalOptions) -> dict[str, Any] | None:
     ClusterError when the cluster cannot be used; a user who may not list Deployments gets
     the server version and an operator version of None with a `warning`."""
     from kubectl_dynamo.cluster.client import Forbidden
-    from kubectl_dynamo.cluster.controllers import DYNAMO, find_controllers
     from kubectl_dynamo.cluster.session import open_cluster
+    from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
 
     cluster = open_cluster(globals_.connection_options())
 

@@ -2,25 +2,21 @@
 
 A DGD is read in the version the server prefers (v1beta1 on new clusters, v1alpha1 before); both
 read into the same dgd.model.Graph. Child objects are listed per kind in the namespace and kept
-when they belong to this DGD: their name is one the operator or Grove gives a child of this DGD
-(reference/dynamo-operator.md §1.5: `<dgd>`, `<dgd>-<i>[-<svc>[-<j>[-<svc>-ldr|wkr]]]` on the Grove
-path, `<dgd>-<svc>[-<hash8>][-<i>]` on the component path, for this DGD's own services), or their
-controller is an object already kept. A bare name prefix is not enough: DGD `llm` must not claim
-the PodCliqueSet of DGD `llm-disagg`. Pods come by the operator's label, events by the objects they
-are about, the nodes of the pods and the engine ConfigMaps by name. Independent reads run in
-parallel; a kind the user may not list is recorded in `forbidden` rather than failing describe.
+when they belong to this DGD (state/live_dgd.owned_children). Pods come by the operator's label,
+events by the objects they are about, the nodes of the pods and the engine ConfigMaps by name.
+Independent reads run in parallel; a kind the user may not list is recorded in `forbidden` rather
+than failing describe.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_dynamo.cluster.client import Cluster, Forbidden, NotFound, Resource
 from kubectl_dynamo.dgd.model import GROUP, KIND, LABEL_DGD_NAME, Graph, read_graph
 from kubectl_dynamo.errors import EXIT_FINDINGS, ClusterError
+from kubectl_dynamo.state.live_dgd import LiveDGD, owned_children
 
 DGD_PLURAL = "dynamographdeployments"
 DGD_RESOURCE = f"{DGD_PLURAL}.{GROUP}"
@@ -37,23 +33,6 @@ CHILD_KINDS = [
     ("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup"),
     ("apps", "v1", "deployments", "Deployment"),
 ]
-
-
-@dataclass
-class LiveDGD:
-    """One DGD as the cluster has it, with what describe needs around it (all plain dicts)."""
-
-    obj: dict
-    children: list[dict] = field(default_factory=list)  # each with apiVersion/kind set
-    pods: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    nodes: dict[str, dict] = field(default_factory=dict)  # the pods' nodes, by name
-    configmaps: dict[str, dict[str, str]] = field(default_factory=dict)  # engine configs, name -> data
-    forbidden: dict[str, str] = field(default_factory=dict)  # "<plural>.<group>" -> server message
-
-    @property
-    def name(self) -> str:
-        return (self.obj.get("metadata") or {}).get("name", "")
 
 
 def dgd_version(cluster: Cluster) -> str | None:
@@ -115,46 +94,6 @@ def list_dgd_pods(cluster: Cluster, namespace: str | None) -> list[dict]:
         return cluster.list(path, label_selector=LABEL_DGD_NAME, what="pods")
     except Forbidden:
         return []
-
-
-def child_name_pattern(graph: Graph) -> re.Pattern[str]:
-    """Names the operator and Grove give this DGD's children (see the module docstring)."""
-    d = re.escape(graph.name)
-    svcs = "|".join(sorted({re.escape(s.name.lower()) for s in graph.services if s.name})) or "(?!)"
-    grove = rf"{d}(?:-\d+(?:-(?:{svcs})(?:-\d+(?:-(?:{svcs})-(?:ldr|wkr))?)?)?)?"
-    component = rf"{d}-(?:{svcs})(?:-[0-9a-f]{{8}})?(?:-\d+)?"
-    return re.compile(rf"(?:{grove})|(?:{component})")
-
-
-def owned_children(graph: Graph, dgd_uid: str | None, candidates: Iterable[dict]) -> list[dict]:
-    """The candidates that belong to this DGD: by name, or because their controller is the DGD or
-    an object kept already (followed to a fixed point); never one another DGD controls."""
-    pattern = child_name_pattern(graph)
-    pending = list(candidates)
-    kept: list[dict] = []
-    uids = {dgd_uid} if dgd_uid else set()
-
-    def owners(obj: dict) -> list[dict]:
-        return [r for r in (obj.get("metadata") or {}).get("ownerReferences") or [] if isinstance(r, dict)]
-
-    def other_dgd(obj: dict) -> bool:
-        return any(r.get("kind") == KIND and (r.get("uid") != dgd_uid if dgd_uid and r.get("uid") else r.get("name") != graph.name)
-                   for r in owners(obj))
-
-    changed = True
-    while changed:
-        changed = False
-        for obj in list(pending):
-            meta = obj.get("metadata") or {}
-            by_name = bool(pattern.fullmatch(meta.get("name", "")))
-            by_owner = any(r.get("uid") in uids for r in owners(obj))
-            if (by_name or by_owner) and not other_dgd(obj):
-                kept.append(obj)
-                pending.remove(obj)
-                if meta.get("uid"):
-                    uids.add(meta["uid"])
-                changed = True
-    return kept
 
 
 def _served_version(cluster: Cluster, group: str, version: str, kind: str) -> str | None:

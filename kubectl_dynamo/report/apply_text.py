@@ -24,7 +24,7 @@ from kubectl_dynamo.report.color import PLAIN, Palette
 from kubectl_dynamo.report.findings_text import plural, render_findings, summary_line
 
 if TYPE_CHECKING:
-    from kubectl_dynamo.cluster.wait import Progress
+    from kubectl_dynamo.state.progress import Progress
 
 DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"

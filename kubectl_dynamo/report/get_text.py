@@ -7,10 +7,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TextIO
 
-from kubectl_dynamo.live.common import scheduler_text
-from kubectl_dynamo.live.summary import Summary
 from kubectl_dynamo.report import table
 from kubectl_dynamo.report.color import PLAIN, Palette
+from kubectl_dynamo.state.common import scheduler_text
+from kubectl_dynamo.state.summary import Summary
 
 HEADERS = ("NAME", "STATE", "READY", "SERVICES", "NODES", "GPUS", "ORCHESTRATOR", "AGE")
 WIDE_HEADERS = ("BACKEND", "SCHEDULER/QUEUE", "TP")

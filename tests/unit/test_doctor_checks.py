@@ -1,5 +1,5 @@
 """checks/doctor.py and checks/orchestrators.py: the doctor checks over plain ClusterFacts, and the
-pure parts of cluster/survey.py (operator configuration, restart-needed, capabilities)."""
+survey facts of state/facts.py (operator configuration, restart-needed, capabilities)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 
 from kubectl_dynamo.checks import doctor
 from kubectl_dynamo.checks.doctor import DoctorInput, report, run_checks
-from kubectl_dynamo.cluster.access import NEEDS, read_review
-from kubectl_dynamo.cluster.client import Discovery, Resource
-from kubectl_dynamo.cluster.controllers import DYNAMO, find_controllers
-from kubectl_dynamo.cluster.inventory import build_inventory
-from kubectl_dynamo.cluster.survey import ClusterFacts, OperatorFacts, parse_operator_config
 from kubectl_dynamo.dgd.capabilities import OrchestratorConfig
+from kubectl_dynamo.state.access import NEEDS, read_review
+from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
+from kubectl_dynamo.state.discovery import Discovery, Resource
+from kubectl_dynamo.state.facts import ClusterFacts, OperatorFacts, parse_operator_config
+from kubectl_dynamo.state.inventory import build_inventory
 
 from .test_controllers import deployment
 from .test_inventory import node, pod

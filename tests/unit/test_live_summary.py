@@ -1,4 +1,4 @@
-"""`get`'s reading of live DGDs (live/common.py, live/summary.py) and its table (report/get_text.py):
+"""`get`'s reading of live DGDs (state/common.py, state/summary.py) and its table (report/get_text.py):
 plain dicts in, rows out; the rendered tables are compared with golden files in tests/unit/golden
 (UPDATE_GOLDEN=1 rewrites them)."""
 
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.live import common
-from kubectl_dynamo.live.summary import pods_by_dgd, summarize
 from kubectl_dynamo.report import get_text
+from kubectl_dynamo.state import common
+from kubectl_dynamo.state.summary import pods_by_dgd, summarize
 from tests import golden
 
 from .builders import (

@@ -1,4 +1,4 @@
-"""`apply --wait`'s reading of a DGD status (cluster/wait.progress, pure) and its rendering
+"""`apply --wait`'s reading of a DGD status (state/progress.py) and its rendering
 (report/apply_text: progress line, live/plain writer, durations, summary, redaction)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import io
 
 import pytest
 
-from kubectl_dynamo.cluster.wait import FAILED, READY, Progress, progress
 from kubectl_dynamo.dgd import capabilities, model, plan
 from kubectl_dynamo.report import apply_text
+from kubectl_dynamo.state.progress import FAILED, READY, Progress, progress
 
 
 def _dgd(status: dict | None, generation: int = 1) -> dict:

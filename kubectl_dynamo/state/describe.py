@@ -36,11 +36,11 @@ from kubectl_dynamo.dgd.findings import Finding
 from kubectl_dynamo.dgd.model import Graph, Service, read_graph
 from kubectl_dynamo.dgd.parallelism import Parallelism, read_parallelism
 from kubectl_dynamo.dgd.rules import validate
-from kubectl_dynamo.live import common
-from kubectl_dynamo.live.objects import ObjectStatus, object_statuses
-from kubectl_dynamo.live.pending import EPOCH, PendingReason, event_time, pending_reasons
-from kubectl_dynamo.live.pods import NodePlacement, PodRow, placement, pod_rows, shared_nodes
-from kubectl_dynamo.live.summary import backends
+from kubectl_dynamo.state import common
+from kubectl_dynamo.state.objects import ObjectStatus, object_statuses
+from kubectl_dynamo.state.pending import EPOCH, PendingReason, event_time, pending_reasons
+from kubectl_dynamo.state.pods import NodePlacement, PodRow, placement, pod_rows, shared_nodes
+from kubectl_dynamo.state.summary import backends
 
 
 @dataclass
