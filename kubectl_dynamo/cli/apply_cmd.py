@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK, DynamoError, InputError, UsageError, WaitTimeout
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK, DynamoError, InputError, UsageError, WaitTimeout
 
 if TYPE_CHECKING:
     from kubectl_dynamo.cluster.apply import ApplyResult, Planned

@@ -15,9 +15,9 @@ from typing import TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK
 from kubectl_dynamo.cli.get_cmd import ClusterFactory, open_cluster
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("table", "json", "yaml")

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_FINDINGS, EXIT_OK
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_FINDINGS, EXIT_OK
 from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ def live_graphs(globals_: GlobalOptions, name: str) -> tuple[Graph, dict[str, di
     """The live DGD NAME in the namespace, and the ConfigMaps its volumes reference (TRT-LLM
     engine settings), name -> data; a ConfigMap that is missing or forbidden is left out."""
     from kubectl_dynamo.cluster import dgds
-    from kubectl_dynamo.cluster.client import Forbidden, NotFound
     from kubectl_dynamo.dgd import model
+    from kubectl_dynamo.errors import Forbidden, NotFound
 
     cluster = _cluster(globals_)
     namespace = cluster.conn.namespace

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from kubectl_dynamo.cluster.client import Cluster

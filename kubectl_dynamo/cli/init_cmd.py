@@ -13,8 +13,8 @@ from typing import Any, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK, UsageError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("yaml", "json")

@@ -17,7 +17,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from kubectl_dynamo.cli.errors import PipeClosed, UsageError
+from kubectl_dynamo.errors import PipeClosed, UsageError
 
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds; kubectl's default is 0 (none), the plugin's SPEC says 30s
 

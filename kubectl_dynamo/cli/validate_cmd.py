@@ -12,8 +12,8 @@ from typing import TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("table", "json", "yaml")

@@ -14,14 +14,25 @@ import click
 
 from kubectl_dynamo import __version__
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import ClusterError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import ClusterError
 
 FORMATS = ("text", "json", "yaml")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64"}  # Go's names, as kubectl prints them
 
-# (GlobalOptions) -> {"serverVersion": {...}, "operatorVersion": {...} | None}; raises ClusterError.
-ServerVersions = Callable[[GlobalOptions], dict[str, Any]]
+
+@dataclass
+class ServerVersions:
+    """The cluster part of `version`: the server's /version as it answers it, and the Dynamo
+    operator (version, namespace, deployment, image, available) or None when there is none."""
+
+    server: dict[str, Any]
+    operator: dict[str, Any] | None = None
+    operator_error: str | None = None  # why the operator could not be looked for (stderr, not data)
+
+
+# (GlobalOptions) -> the server's and the operator's versions; raises ClusterError.
+ServerSource = Callable[[GlobalOptions], ServerVersions]
 
 
 def client_version() -> dict[str, str]:
@@ -36,13 +47,12 @@ def client_version() -> dict[str, str]:
     }
 
 
-def server_versions(globals_: GlobalOptions) -> dict[str, Any] | None:
-    """The cluster part of `version`: the server's /version, and the Dynamo operator's version
-    (--operator-version arg or image tag) with where it runs, None when there is none. Raises
-    ClusterError when the cluster cannot be used; a user who may not list Deployments gets
-    the server version and an operator version of None with a `warning`."""
-    from kubectl_dynamo.cluster.client import Forbidden
+def server_versions(globals_: GlobalOptions) -> ServerVersions:
+    """The server's /version, and the Dynamo operator's version (--operator-version arg or image
+    tag) with where it runs. Raises ClusterError when the cluster cannot be used; a user who may
+    not list Deployments gets the server version and `operator_error` saying why."""
     from kubectl_dynamo.cluster.session import open_cluster
+    from kubectl_dynamo.errors import Forbidden
     from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
 
     cluster = open_cluster(globals_.connection_options())
@@ -54,30 +64,26 @@ def server_versions(globals_: GlobalOptions) -> dict[str, Any] | None:
             return exc
 
     info, deps = cluster.parallel(lambda: cluster.get("/version", what="server version"), deployments)
-    result: dict[str, Any] = {"serverVersion": info, "operatorVersion": None}
     if isinstance(deps, Forbidden):
-        result[WARNING_KEY] = f"cannot find the Dynamo operator: {deps.message}"
-        return result
+        return ServerVersions(info, None, f"cannot find the Dynamo operator: {deps.message}")
     ops = find_controllers(deps).get(DYNAMO) or []
     op = next((c for c in ops if c.available), ops[0] if ops else None)
-    if op is not None:
-        result["operatorVersion"] = {"version": op.version, "namespace": op.namespace, "deployment": op.name,
-                                     "image": op.image, "available": op.available}
-    return result
-
-
-WARNING_KEY = "_warning"  # a message for stderr, not part of the printed data
+    if op is None:
+        return ServerVersions(info)
+    return ServerVersions(info, {"version": op.version, "namespace": op.namespace, "deployment": op.name,
+                                 "image": op.image, "available": op.available})
 
 
 @dataclass
 class VersionResult:
     client: dict[str, str]
-    server: dict[str, Any] | None = None  # {"serverVersion": ..., "operatorVersion": ...}
-    operator_error: str | None = None  # why the operator could not be looked for
+    server: ServerVersions | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"clientVersion": self.client}
-        data.update(self.server or {})
+        if self.server is not None:
+            data["serverVersion"] = self.server.server
+            data["operatorVersion"] = self.server.operator
         return data
 
 
@@ -86,7 +92,7 @@ class VersionOptions:
     client_only: bool
     output: str
     globals: GlobalOptions
-    server_source: ServerVersions | None = None
+    server_source: ServerSource | None = None
     printer: Callable[[VersionResult, TextIO], None] | None = field(default=None, repr=False)
 
     def complete(self) -> None:
@@ -112,23 +118,22 @@ class VersionOptions:
             except ClusterError:
                 self.printer(result, out)  # like kubectl: the client version, then the error
                 raise
-            result.operator_error = (result.server or {}).pop(WARNING_KEY, None)
-            if result.operator_error:
-                err.write(f"warning: {result.operator_error}\n")
+            if result.server.operator_error:
+                err.write(f"warning: {result.server.operator_error}\n")
         self.printer(result, out)
         return 0
 
 
 def print_text(result: VersionResult, out: TextIO) -> None:
     out.write(f"Client Version: {result.client['gitVersion']}\n")
-    server = result.server or {}
-    if "serverVersion" in server:
-        out.write(f"Server Version: {server['serverVersion'].get('gitVersion', 'unknown')}\n")
-    if "operatorVersion" in server:
-        op = server["operatorVersion"]
-        text = f"{op.get('version') or 'unknown'} ({op['namespace']}/{op['deployment']})" if op else (
-            "unknown" if result.operator_error else "not found")
-        out.write(f"Dynamo Operator Version: {text}\n")
+    server = result.server
+    if server is None:
+        return
+    out.write(f"Server Version: {server.server.get('gitVersion', 'unknown')}\n")
+    op = server.operator
+    text = f"{op.get('version') or 'unknown'} ({op['namespace']}/{op['deployment']})" if op else (
+        "unknown" if server.operator_error else "not found")
+    out.write(f"Dynamo Operator Version: {text}\n")
 
 
 @options.command(

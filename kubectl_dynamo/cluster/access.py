@@ -8,7 +8,8 @@ never a crash and never a guess.
 
 from __future__ import annotations
 
-from kubectl_dynamo.cluster.client import Cluster, Forbidden, NotFound
+from kubectl_dynamo.cluster.client import Cluster
+from kubectl_dynamo.errors import Forbidden, NotFound
 from kubectl_dynamo.state.access import NEEDS, AccessNeed, AccessResult, read_review
 
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Conflict, NotFound, Resource
-from kubectl_dynamo.errors import ClusterError, DynamoError
+from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource
+from kubectl_dynamo.errors import ApplyRefused, ClusterError, Conflict, NotFound
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
 DRY_RUN_MODES = (DRY_NONE, DRY_CLIENT, DRY_SERVER)
@@ -66,24 +66,6 @@ class Applied:
 class ApplyResult:
     applied: list[Applied] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # per-object errors of the real apply
-
-
-class ApplyRefused(DynamoError):
-    """The input was refused before anything was written (exit 1, like kubectl); `problems` lists
-    every reason."""
-
-    exit_code = 1
-
-    def __init__(self, problems: list[str], conflicts: bool = False) -> None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"nothing applied: {problems[0]}{more}")
-        self.problems = problems
-        self.conflicts = conflicts
-
-    def lines(self) -> list[str]:
-        head = self.message if len(self.problems) == 1 else f"nothing applied: {len(self.problems)} problems"
-        body = [] if len(self.problems) == 1 else [f"  {p}" for p in self.problems]
-        return [head, *body, *([CONFLICT_HINT] if self.conflicts else [])]
 
 
 def plan(cluster: Cluster, docs: Sequence[tuple[dict, str]], namespace: str, namespace_explicit: bool) -> list[Planned]:
@@ -170,7 +152,7 @@ def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NO
             conflicts = conflicts or isinstance(exc, Conflict)
             problems.append(_problem(p, exc))
     if problems:
-        raise ApplyRefused(problems, conflicts)
+        raise ApplyRefused(problems, CONFLICT_HINT if conflicts else None)
     if dry_run == DRY_SERVER:
         return ApplyResult([Applied(p, _action(b, c), c) for p, b, c in zip(planned, befores, checked, strict=True)])
     result = ApplyResult()

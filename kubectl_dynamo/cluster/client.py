@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from kubectl_dynamo.cluster.connection import Connection
-from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.errors import ClusterError, Conflict, Forbidden, Invalid, NotFound
 from kubectl_dynamo.state.discovery import Discovery, Resource, parse_discovery
 
 FIELD_MANAGER = "kubectl-dynamo"
@@ -28,22 +28,6 @@ AGGREGATED_ACCEPT = (
     "application/json"
 )
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
-
-
-class NotFound(ClusterError):
-    pass
-
-
-class Forbidden(ClusterError):
-    pass
-
-
-class Conflict(ClusterError):
-    pass
-
-
-class Invalid(ClusterError):
-    """422 from the server: the object failed validation (schema, webhook)."""
 
 
 class Cluster:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kubectl_dynamo.cluster.client import Cluster, Forbidden, NotFound, Resource
+from kubectl_dynamo.cluster.client import Cluster, Resource
 from kubectl_dynamo.dgd.model import GROUP, KIND, LABEL_DGD_NAME, Graph, read_graph
-from kubectl_dynamo.errors import EXIT_FINDINGS, ClusterError
+from kubectl_dynamo.errors import ClusterError, Forbidden, NotFound
 from kubectl_dynamo.state.live_dgd import LiveDGD, owned_children
 
 DGD_PLURAL = "dynamographdeployments"
@@ -57,13 +57,6 @@ def require_dgd_resource(cluster: Cluster) -> Resource:
     return res
 
 
-def not_found(name: str, namespace: str) -> NotFound:
-    """kubectl's NotFound for a DGD, with kubectl get's exit code 1: a missing object is an answer,
-    not a cluster that could not be used (exit 3)."""
-    return NotFound(f'dynamographdeployments.nvidia.com "{name}" not found in namespace "{namespace}"',
-                    exit_code=EXIT_FINDINGS)
-
-
 def _with_type(obj: dict, res: Resource) -> dict:
     """List items carry no apiVersion/kind (kubectl fills them in too)."""
     obj.setdefault("apiVersion", res.api_version)
@@ -76,7 +69,7 @@ def get_dgd(cluster: Cluster, namespace: str, name: str) -> dict:
     try:
         return _with_type(cluster.get(res.path(namespace, name), what=f"{DGD_RESOURCE}/{name}"), res)
     except NotFound:
-        raise not_found(name, namespace) from None
+        raise NotFound.of(DGD_RESOURCE, name, namespace) from None
 
 
 def list_dgds(cluster: Cluster, namespace: str | None, label_selector: str | None = None) -> list[dict]:
@@ -122,7 +115,7 @@ def _safe_list(cluster: Cluster, live: LiveDGD, key: str, path: str, **kw: Any) 
 
 def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool = True) -> LiveDGD:
     """The DGD NAME with its children, pods, events, the pods' nodes and the engine ConfigMaps its
-    services reference. Raises the kubectl-style NotFound (exit 1) when the DGD does not exist."""
+    services reference. Raises NotFound (exit 1, kubectl's wording) when the DGD does not exist."""
     obj = get_dgd(cluster, namespace, name)
     live = LiveDGD(obj)
     graph = read_graph(obj, "cluster")

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kubectl_dynamo.cluster.client import METADATA_LIST_ACCEPT, Cluster, Forbidden, NotFound
+from kubectl_dynamo.cluster.client import METADATA_LIST_ACCEPT, Cluster
 from kubectl_dynamo.dgd import capabilities as caps_mod
+from kubectl_dynamo.errors import Forbidden, NotFound
 from kubectl_dynamo.state.controllers import DYNAMO, Controller, find_controllers, operator_configmap_name
 from kubectl_dynamo.state.discovery import served_version
 from kubectl_dynamo.state.facts import ClusterFacts, OperatorFacts, parse_operator_config, parse_time

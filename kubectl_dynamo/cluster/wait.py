@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kubectl_dynamo.cluster.client import Cluster, Forbidden, NotFound, Resource
-from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.cluster.client import Cluster, Resource
+from kubectl_dynamo.errors import ClusterError, Forbidden, NotFound
 from kubectl_dynamo.state.progress import FAILED, READY, Progress, progress
 
 TIMEOUT = "timeout"

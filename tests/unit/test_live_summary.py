@@ -264,9 +264,9 @@ def test_json_is_one_object_for_a_name_and_a_list_otherwise():
     pytest.param("x", False, "a=b", "when retrieving a resource by NAME, -l/--selector cannot be used", id="NAME with -l"),
 ])
 def test_get_refuses_flag_combinations_kubectl_refuses(name, all_namespaces, selector, message):
-    from kubectl_dynamo.cli.errors import UsageError
     from kubectl_dynamo.cli.get_cmd import GetOptions
     from kubectl_dynamo.cli.options import GlobalOptions
+    from kubectl_dynamo.errors import UsageError
 
     opts = GetOptions(name, all_namespaces, selector, False, "table", GlobalOptions(), io.StringIO(), io.StringIO())
     opts.complete()
