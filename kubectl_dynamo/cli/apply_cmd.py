@@ -16,6 +16,7 @@ import click
 from kubectl_dynamo.cli import options
 from kubectl_dynamo.cli.options import GlobalOptions
 from kubectl_dynamo.errors import EXIT_OK, DynamoError, InputError, UsageError, WaitTimeout
+from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:
     from kubectl_dynamo.cluster.apply import ApplyResult, Planned
@@ -46,23 +47,29 @@ class ApplyOptions:
     poll_interval: float = 2.0
     tty: bool | None = None  # progress as a live line; None: when stderr is a terminal
     palette: Palette | None = field(default=None, repr=False)
+    printer: Printer | None = field(default=None, repr=False)
 
     @property
     def wait_timeout(self) -> float:
         return DEFAULT_TIMEOUT if self.timeout is None else self.timeout
 
     def complete(self) -> None:
-        """Settle the output format and the colour of stderr (where findings go)."""
+        """Resolve the printer and the colour of stderr (where findings go)."""
+        from kubectl_dynamo.report import apply_text, output
         from kubectl_dynamo.report.color import palette_for
 
         self.output = self.output.strip()
         self.palette = palette_for(self.err, self.globals.color)
+        dry_run = self.dry_run
+        self.printer = output.printer_for(
+            self.output, self.out, self.globals.color,
+            {"": lambda applied, out, palette: apply_text.render_applied(applied, out, dry_run),
+             "name": lambda applied, out, palette: apply_text.render_names(applied, out)},
+            apply_text.objects_data)
 
     def validate(self) -> None:
         if not self.filenames:
             raise UsageError("-f/--filename is required: a file, a directory or - for stdin", command_path=COMMAND_PATH)
-        if self.output:
-            options.check_output(self.output, FORMATS, COMMAND_PATH)
         if self.wait and self.dry_run != "none":
             raise UsageError(f"--wait cannot be used with --dry-run={self.dry_run}: nothing is created to wait for",
                              command_path=COMMAND_PATH)
@@ -122,21 +129,19 @@ class ApplyOptions:
         return out
 
     def _print(self, result: ApplyResult, explanations: list[tuple[Planned, Explanation]]) -> None:
-        from kubectl_dynamo.report import apply_text, printers
+        """The applied objects through the printer, then the GPU/TP summary of each applied DGD:
+        on stdout under kubectl's lines, on stderr with -o so name/json/yaml stay clean."""
+        from kubectl_dynamo.report.apply_text import dgd_summary
 
-        if self.output in ("json", "yaml"):
-            if result.applied:
-                data = apply_text.objects_data([a.obj for a in result.applied])
-                self.out.write(printers.dump_json(data) if self.output == "json" else printers.dump_yaml(data))
-        else:
-            for a in result.applied:
-                line = a.planned.ref if self.output == "name" else apply_text.object_line(a.planned.ref, a.action, self.dry_run)
-                self.out.write(line + "\n")
+        if not result.applied:
+            return
+        assert self.printer is not None
+        self.printer(result.applied, self.out)
         applied = {id(a.planned) for a in result.applied}
-        summary_to = self.out if not self.output else self.err  # keep name/json/yaml output clean
+        summary_to = self.out if not self.output else self.err
         for p, exp in explanations:
             if id(p) in applied:
-                summary_to.write(apply_text.dgd_summary(exp, with_pathway=not self.skip_checks) + "\n")
+                summary_to.write(dgd_summary(exp, with_pathway=not self.skip_checks) + "\n")
         self.out.flush()
 
     def _wait(self, cluster: Cluster, planned: list[Planned]) -> int:

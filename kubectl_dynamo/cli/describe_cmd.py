@@ -39,7 +39,6 @@ class DescribeOptions:
         """Resolve the printer, its colour and the clock ages are measured against."""
         from kubectl_dynamo.report import describe_text, output
 
-        options.check_output(self.output, FORMATS, COMMAND_PATH)
         now = self.now = self.now or dt.datetime.now(dt.timezone.utc)
         self.printer = output.printer_for(
             self.output, self.out, self.globals.color,

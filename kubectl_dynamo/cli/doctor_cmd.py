@@ -61,7 +61,6 @@ class DoctorOptions:
         """Resolve the printer (and with it the colour decision for stdout) and the fact source."""
         from kubectl_dynamo.report import doctor_text, output
 
-        options.check_output(self.output, FORMATS)
         self.printer = output.printer_for(
             self.output, self.out, self.globals.color,
             {"table": doctor_text.render_doctor,

@@ -103,7 +103,6 @@ class ExplainOptions:
         """Resolve the printer and where capabilities and the DGD come from."""
         from kubectl_dynamo.report import explain_text, output, printers
 
-        options.check_output(self.output, FORMATS)
         self.printer = output.printer_for(self.output, self.out, self.globals.color,
                                           {"table": explain_text.render_explanations},
                                           lambda exps: printers.one_or_list([e.to_dict() for e in exps]))

@@ -159,16 +159,6 @@ class OutputFormat(click.ParamType):
         return [CompletionItem(c) for c in self.choices if c.startswith(incomplete)]
 
 
-def check_output(fmt: str, allowed: Sequence[str], command_path: str | None = None) -> str:
-    """Validate `-o` against a command's formats, raising kubectl's message as a usage error."""
-    from kubectl_dynamo.report.output import OutputFormatError, check_format
-
-    try:
-        return check_format(fmt, allowed)
-    except OutputFormatError as e:
-        raise UsageError(str(e), command_path=command_path) from None
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 

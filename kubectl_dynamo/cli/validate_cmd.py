@@ -36,7 +36,6 @@ class ValidateOptions:
         """Resolve the printer (and with it the colour decision for stdout)."""
         from kubectl_dynamo.report import findings_text, output
 
-        options.check_output(self.output, FORMATS)
         self.printer = output.printer_for(self.output, self.out, self.globals.color,
                                           {"table": findings_text.render_validation},
                                           findings_text.ValidationReport.to_dict)

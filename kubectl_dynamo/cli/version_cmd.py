@@ -16,6 +16,7 @@ from kubectl_dynamo import __version__
 from kubectl_dynamo.cli import options
 from kubectl_dynamo.cli.options import GlobalOptions
 from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("text", "json", "yaml")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64"}  # Go's names, as kubectl prints them
@@ -92,48 +93,35 @@ class VersionOptions:
     client_only: bool
     output: str
     globals: GlobalOptions
+    out: TextIO
+    err: TextIO
     server_source: ServerSource | None = None
-    printer: Callable[[VersionResult, TextIO], None] | None = field(default=None, repr=False)
+    printer: Printer | None = field(default=None, repr=False)
 
     def complete(self) -> None:
-        from kubectl_dynamo.report import output, printers
+        from kubectl_dynamo.report import output, version_text
 
-        fmt = self.output or "text"
-        options.check_output(fmt, FORMATS)
-        self.printer = output.select_printer(
-            fmt, {"text": print_text, **printers.data_printers(VersionResult.to_dict)}
-        )
+        self.printer = output.printer_for(self.output or "text", self.out, self.globals.color,
+                                          {"text": version_text.render_version}, VersionResult.to_dict)
         if self.server_source is None and not self.client_only:
             self.server_source = server_versions
 
     def validate(self) -> None:
         """No flag combination to judge."""
 
-    def run(self, out: TextIO, err: TextIO) -> int:
+    def run(self) -> int:
         assert self.printer is not None
         result = VersionResult(client=client_version())
         if not self.client_only and self.server_source is not None:
             try:
                 result.server = self.server_source(self.globals)
             except ClusterError:
-                self.printer(result, out)  # like kubectl: the client version, then the error
+                self.printer(result, self.out)  # like kubectl: the client version, then the error
                 raise
             if result.server.operator_error:
-                err.write(f"warning: {result.server.operator_error}\n")
-        self.printer(result, out)
+                self.err.write(f"warning: {result.server.operator_error}\n")
+        self.printer(result, self.out)
         return 0
-
-
-def print_text(result: VersionResult, out: TextIO) -> None:
-    out.write(f"Client Version: {result.client['gitVersion']}\n")
-    server = result.server
-    if server is None:
-        return
-    out.write(f"Server Version: {server.server.get('gitVersion', 'unknown')}\n")
-    op = server.operator
-    text = f"{op.get('version') or 'unknown'} ({op['namespace']}/{op['deployment']})" if op else (
-        "unknown" if server.operator_error else "not found")
-    out.write(f"Dynamo Operator Version: {text}\n")
 
 
 @options.command(
@@ -151,7 +139,8 @@ Examples:
 @options.output_option(*FORMATS, default="text")
 def version(client_only: bool, output: str) -> int:
     """Print the client and server version information."""
-    opts = VersionOptions(client_only=client_only, output=output, globals=options.get_globals())
+    out, err = options.streams()
+    opts = VersionOptions(client_only=client_only, output=output, globals=options.get_globals(), out=out, err=err)
     opts.complete()
     opts.validate()
-    return opts.run(*options.streams())
+    return opts.run()

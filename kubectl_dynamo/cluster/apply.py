@@ -61,6 +61,10 @@ class Applied:
     action: str  # created | configured | unchanged
     obj: dict  # as the server returned it (the body sent, for --dry-run=client)
 
+    @property
+    def ref(self) -> str:
+        return self.planned.ref
+
 
 @dataclass
 class ApplyResult:
