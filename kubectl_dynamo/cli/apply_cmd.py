@@ -78,13 +78,13 @@ class ApplyOptions:
 
     def run(self) -> int:
         from kubectl_dynamo import inputs
-        from kubectl_dynamo.cluster import apply, session
+        from kubectl_dynamo.cluster import apply
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         if not docs:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
         self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
-        cluster = session.open_cluster(self.globals.connection_options())
+        cluster = self.globals.cluster()
         planned = apply.plan(cluster, [(d.obj, d.where) for d in docs], cluster.conn.namespace, self.globals.namespace_given)
         explanations = self._check(cluster, planned, [d.obj for d in docs])
         self.globals.log(2, f"server-side apply of {len(planned)} object(s), dry run {self.dry_run}")
@@ -148,6 +148,7 @@ class ApplyOptions:
         from kubectl_dynamo.cluster import wait
         from kubectl_dynamo.dgd import model
         from kubectl_dynamo.report.apply_text import ProgressWriter, duration, progress_line
+        from kubectl_dynamo.state.progress import FAILED, READY
 
         targets = [wait.Target(p.resource, p.namespace or "", p.name) for p in planned if model.is_dgd(p.doc)]
         if not targets:
@@ -161,14 +162,14 @@ class ApplyOptions:
         finally:
             writer.finish()
         done_to = self.out if not self.output else self.err
-        if res.outcome == wait.READY:
+        if res.outcome == READY:
             for t in targets:
                 done_to.write(f"{t.name}: ready after {duration(res.elapsed)}\n")
             return EXIT_OK
-        if res.outcome == wait.FAILED:
-            lines = [f"{n}: {res.progress[n].message or res.progress[n].reason or 'state failed'}" for n in res.names(wait.FAILED)]
+        if res.outcome == FAILED:
+            lines = [f"{n}: {res.progress[n].message or res.progress[n].reason or 'state failed'}" for n in res.names(FAILED)]
             raise DynamoError(f"deployment failed: {lines[0]}" + "".join(f"\n  {line}" for line in lines[1:]))
-        pending = [n for n in (t.name for t in targets) if n not in res.names(wait.READY)]
+        pending = [n for n in (t.name for t in targets) if n not in res.names(READY)]
         why = [progress_line(n, res.progress[n]) if n in res.progress else f"{n}: not read" for n in pending]
         if res.last_error:
             why.append(f"last error: {res.last_error}")

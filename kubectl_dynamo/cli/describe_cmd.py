@@ -15,7 +15,6 @@ from typing import TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.get_cmd import ClusterFactory, open_cluster
 from kubectl_dynamo.cli.options import GlobalOptions
 from kubectl_dynamo.errors import EXIT_OK
 from kubectl_dynamo.report.output import Printer
@@ -31,7 +30,6 @@ class DescribeOptions:
     globals: GlobalOptions
     out: TextIO
     err: TextIO
-    cluster_factory: ClusterFactory = open_cluster
     now: dt.datetime | None = None
     printer: Printer | None = field(default=None, repr=False)
 
@@ -52,7 +50,7 @@ class DescribeOptions:
         from kubectl_dynamo.cluster import dgds
         from kubectl_dynamo.state.describe import describe
 
-        cluster = self.cluster_factory(self.globals)
+        cluster = self.globals.cluster()
         live = dgds.read_live(cluster, cluster.conn.namespace, self.name)
         self.globals.log(4, f"describe: {len(live.children)} child objects, {len(live.pods)} pods, "
                             f"{len(live.events)} events")

@@ -9,7 +9,6 @@ object for NAME, else a `List`), `-o name` prints `dynamographdeployment.nvidia.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -27,15 +26,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "wide", "json", "yaml", "name")
 COMMAND_PATH = "kubectl dynamo get"
-
-ClusterFactory = Callable[[GlobalOptions], "Cluster"]
-
-
-def open_cluster(globals_: GlobalOptions) -> Cluster:
-    from kubectl_dynamo.cluster.session import open_cluster as connect
-
-    return connect(globals_.connection_options())
-
 
 @dataclass
 class GetResult:
@@ -57,7 +47,6 @@ class GetOptions:
     globals: GlobalOptions
     out: TextIO
     err: TextIO
-    cluster_factory: ClusterFactory = open_cluster
     now: dt.datetime | None = None
     printer: Printer | None = field(default=None, repr=False)
 
@@ -87,7 +76,7 @@ class GetOptions:
         from kubectl_dynamo.cluster import dgds
         from kubectl_dynamo.report.get_text import no_resources
 
-        cluster = self.cluster_factory(self.globals)
+        cluster = self.globals.cluster()
         namespace = None if self.all_namespaces else cluster.conn.namespace
         if self.name:
             objs = [dgds.get_dgd(cluster, cluster.conn.namespace, self.name)]

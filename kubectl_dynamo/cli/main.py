@@ -22,8 +22,8 @@ How a command plugs in (see validate_cmd.py for a complete one):
 
 `options.command` attaches the global options (--kubeconfig, --context, -n, --request-timeout,
 -v, --color), which are also accepted before the subcommand; `options.get_globals()` returns
-them (`.connection_options()` for cluster/, `.log(level, msg)` for -v diagnostics, `.color` for
-report.color.palette_for). Never print errors: raise (kubectl_dynamo.errors), and `run()` below
+them (`.cluster()`, the one way a command gets its connected cluster, `.log(level, msg)` for -v
+diagnostics, `.color` for report/output.printer_for). Never print errors: raise (kubectl_dynamo.errors), and `run()` below
 prints them once through `handle()`, the one place an exception becomes an exit code (kubectl's
 CheckErr, pipx's `cli()`).
 """
@@ -39,7 +39,7 @@ from typing import Any, TextIO
 import click
 
 from kubectl_dynamo import __version__
-from kubectl_dynamo.cli.options import GlobalOptions, _format_split_options, add_global_params
+from kubectl_dynamo.cli.options import Connect, GlobalOptions, _format_split_options, add_global_params
 from kubectl_dynamo.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -149,10 +149,11 @@ def cli(ctx: click.Context) -> None:
 add_global_params(cli)
 
 
-def run(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None, *, connect: Connect | None = None) -> int:
     """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit code; every error is
-    printed here, once, by handle()."""
-    opts = GlobalOptions()
+    printed here, once, by handle(). `connect` replaces how the commands connect to a cluster
+    (GlobalOptions.cluster), for tests."""
+    opts = GlobalOptions(connect=connect)
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,

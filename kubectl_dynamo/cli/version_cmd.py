@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -32,10 +31,6 @@ class ServerVersions:
     operator_error: str | None = None  # why the operator could not be looked for (stderr, not data)
 
 
-# (GlobalOptions) -> the server's and the operator's versions; raises ClusterError.
-ServerSource = Callable[[GlobalOptions], ServerVersions]
-
-
 def client_version() -> dict[str, str]:
     """kubectl's clientVersion shape, with Python in place of Go."""
     parts = __version__.split(".")
@@ -50,21 +45,22 @@ def client_version() -> dict[str, str]:
 
 def server_versions(globals_: GlobalOptions) -> ServerVersions:
     """The server's /version, and the Dynamo operator's version (--operator-version arg or image
-    tag) with where it runs. Raises ClusterError when the cluster cannot be used; a user who may
-    not list Deployments gets the server version and `operator_error` saying why."""
-    from kubectl_dynamo.cluster.session import open_cluster
+    tag) with where it runs, in one parallel round trip. Raises ClusterError when the cluster
+    cannot be used; a user who may not list Deployments gets the server version and
+    `operator_error` saying why."""
+    from kubectl_dynamo.cluster import reads
     from kubectl_dynamo.errors import Forbidden
     from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
 
-    cluster = open_cluster(globals_.connection_options())
+    cluster = globals_.cluster()
 
     def deployments() -> list[dict] | Forbidden:
         try:
-            return cluster.list("/apis/apps/v1/deployments", what="deployments")
+            return reads.deployments(cluster)
         except Forbidden as exc:
             return exc
 
-    info, deps = cluster.parallel(lambda: cluster.get("/version", what="server version"), deployments)
+    info, deps = cluster.parallel(lambda: reads.server_version(cluster), deployments)
     if isinstance(deps, Forbidden):
         return ServerVersions(info, None, f"cannot find the Dynamo operator: {deps.message}")
     ops = find_controllers(deps).get(DYNAMO) or []
@@ -95,7 +91,6 @@ class VersionOptions:
     globals: GlobalOptions
     out: TextIO
     err: TextIO
-    server_source: ServerSource | None = None
     printer: Printer | None = field(default=None, repr=False)
 
     def complete(self) -> None:
@@ -103,8 +98,6 @@ class VersionOptions:
 
         self.printer = output.printer_for(self.output or "text", self.out, self.globals.color,
                                           {"text": version_text.render_version}, VersionResult.to_dict)
-        if self.server_source is None and not self.client_only:
-            self.server_source = server_versions
 
     def validate(self) -> None:
         """No flag combination to judge."""
@@ -112,9 +105,9 @@ class VersionOptions:
     def run(self) -> int:
         assert self.printer is not None
         result = VersionResult(client=client_version())
-        if not self.client_only and self.server_source is not None:
+        if not self.client_only:
             try:
-                result.server = self.server_source(self.globals)
+                result.server = server_versions(self.globals)
             except ClusterError:
                 self.printer(result, self.out)  # like kubectl: the client version, then the error
                 raise

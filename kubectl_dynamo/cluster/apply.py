@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource
+from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource, resource_path
 from kubectl_dynamo.errors import ApplyRefused, ClusterError, Conflict, NotFound
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
@@ -121,7 +121,7 @@ def body_of(p: Planned) -> dict:
 
 def _live(cluster: Cluster, p: Planned) -> dict | None:
     try:
-        return cluster.get(p.resource.path(p.namespace, p.name), what=p.ref)
+        return cluster.get(resource_path(p.resource, p.namespace, p.name), what=p.ref)
     except NotFound:
         return None
 

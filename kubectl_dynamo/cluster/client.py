@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from kubectl_dynamo.cluster.connection import Connection
 from kubectl_dynamo.errors import ClusterError, Conflict, Forbidden, Invalid, NotFound
@@ -28,6 +29,18 @@ AGGREGATED_ACCEPT = (
     "application/json"
 )
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+
+
+def resource_path(res: Resource, namespace: str | None = None, name: str | None = None) -> str:
+    """The REST path of a resource's collection (in `namespace` when it is namespaced) or of one
+    object in it."""
+    base = f"/apis/{res.group}/{res.version}" if res.group else f"/api/{res.version}"
+    if res.namespaced and namespace:
+        base += f"/namespaces/{quote(namespace)}"
+    base += f"/{res.plural}"
+    if name:
+        base += f"/{quote(name)}"
+    return base
 
 
 class Cluster:
@@ -100,7 +113,7 @@ class Cluster:
             query["force"] = "true"
         if dry_run:
             query["dryRun"] = "All"
-        return self.request("PATCH", resource.path(namespace, name), query=query, body=obj,
+        return self.request("PATCH", resource_path(resource, namespace, name), query=query, body=obj,
                             content_type="application/apply-patch+yaml",
                             what=f"{resource.plural}.{resource.group or 'core'}/{name}".replace(".core/", "/"))
 

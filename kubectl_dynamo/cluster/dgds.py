@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kubectl_dynamo.cluster.client import Cluster, Resource
+from kubectl_dynamo.cluster import reads
+from kubectl_dynamo.cluster.client import Cluster, Resource, resource_path
 from kubectl_dynamo.dgd.model import GROUP, KIND, LABEL_DGD_NAME, Graph, read_graph
 from kubectl_dynamo.errors import ClusterError, Forbidden, NotFound
 from kubectl_dynamo.state.live_dgd import LiveDGD, owned_children
@@ -67,7 +68,7 @@ def _with_type(obj: dict, res: Resource) -> dict:
 def get_dgd(cluster: Cluster, namespace: str, name: str) -> dict:
     res = require_dgd_resource(cluster)
     try:
-        return _with_type(cluster.get(res.path(namespace, name), what=f"{DGD_RESOURCE}/{name}"), res)
+        return _with_type(cluster.get(resource_path(res, namespace, name), what=f"{DGD_RESOURCE}/{name}"), res)
     except NotFound:
         raise NotFound.of(DGD_RESOURCE, name, namespace) from None
 
@@ -75,7 +76,7 @@ def get_dgd(cluster: Cluster, namespace: str, name: str) -> dict:
 def list_dgds(cluster: Cluster, namespace: str | None, label_selector: str | None = None) -> list[dict]:
     """DGDs of one namespace, or of all when `namespace` is None, each with apiVersion/kind set."""
     res = require_dgd_resource(cluster)
-    items = cluster.list(res.path(namespace), label_selector=label_selector, what=DGD_RESOURCE)
+    items = cluster.list(resource_path(res, namespace), label_selector=label_selector, what=DGD_RESOURCE)
     return [_with_type(it, res) for it in items]
 
 
@@ -119,12 +120,12 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
     obj = get_dgd(cluster, namespace, name)
     live = LiveDGD(obj)
     graph = read_graph(obj, "cluster")
-    calls: list[Callable[[], list[dict]]] = []
+    calls: list[Callable[[], Any]] = []
 
     def lister(group: str, version: str, plural: str, kind: str) -> Callable[[], list[dict]]:
         res = Resource(group, version, kind, plural, True)
         return lambda: [_with_type(it, res) for it in
-                        _safe_list(cluster, live, f"{plural}.{group}", res.path(namespace))]
+                        _safe_list(cluster, live, f"{plural}.{group}", resource_path(res, namespace))]
 
     for group, version, plural, kind in CHILD_KINDS:
         served = _served_version(cluster, group, version, kind)
@@ -141,32 +142,14 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
     candidates = [it for chunk in results[:n] for it in chunk]
     live.children = owned_children(graph, (obj.get("metadata") or {}).get("uid"), candidates)
     live.pods = results[n]
-    live.configmaps = {(cm.get("metadata") or {}).get("name", ""): cm.get("data") or {} for cm in results[-1]}
+    live.configmaps = results[-1]
     if with_events:
         about = {(KIND, name)} | {(c.get("kind"), (c.get("metadata") or {}).get("name")) for c in live.children}
         about |= {("Pod", (p.get("metadata") or {}).get("name")) for p in live.pods}
         live.events = [e for e in results[n + 1]
                        if ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")) in about]
-    live.nodes = read_nodes(cluster, {(p.get("spec") or {}).get("nodeName") for p in live.pods} - {None, ""})
+    live.nodes = reads.nodes(cluster, {(p.get("spec") or {}).get("nodeName") for p in live.pods} - {None, ""})
     return live
-
-
-def read_nodes(cluster: Cluster, names: Iterable[str]) -> dict[str, dict]:
-    """The named nodes (for GPU allocatable in the placement view); a node that is gone or may
-    not be read is left out: placement then shows only what the pods request."""
-    wanted = sorted(names)
-
-    def one(node: str) -> Callable[[], dict | None]:
-        def call() -> dict | None:
-            try:
-                return cluster.get(f"/api/v1/nodes/{node}", what=f"nodes/{node}")
-            except (NotFound, Forbidden):
-                return None
-        return call
-
-    if not wanted:
-        return {}
-    return {n: obj for n, obj in zip(wanted, cluster.parallel(*(one(n) for n in wanted)), strict=True) if obj}
 
 
 def engine_configmap_names(graph: Graph) -> set[str]:
@@ -181,20 +164,16 @@ def engine_configmap_names(graph: Graph) -> set[str]:
     return names
 
 
-def _engine_configmaps(cluster: Cluster, namespace: str, graph: Graph) -> list[dict]:
-    out = []
-    for cm in sorted(engine_configmap_names(graph)):
-        try:
-            out.append(cluster.get(f"/api/v1/namespaces/{namespace}/configmaps/{cm}", what=f"configmaps/{cm}"))
-        except (NotFound, Forbidden):
-            continue  # parallelism then reads as unknown, and validate says which ConfigMap
-    return out
+def _engine_configmaps(cluster: Cluster, namespace: str, graph: Graph) -> dict[str, dict[str, str]]:
+    """name -> data; a missing or forbidden ConfigMap is left out: parallelism then reads as unknown,
+    and validate says which ConfigMap."""
+    found, _ = reads.configmaps(cluster, namespace, engine_configmap_names(graph))
+    return found
 
 
 def engine_configmaps(cluster: Cluster, namespace: str, graphs: Iterable[Graph]) -> dict[str, dict[str, str]]:
     """The engine ConfigMaps the given DGDs of one namespace reference, name -> data."""
     found: dict[str, dict[str, str]] = {}
     for graph in graphs:
-        for cm in _engine_configmaps(cluster, namespace, graph):
-            found[(cm.get("metadata") or {}).get("name", "")] = cm.get("data") or {}
+        found.update(_engine_configmaps(cluster, namespace, graph))
     return found

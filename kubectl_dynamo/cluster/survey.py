@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kubectl_dynamo.cluster import reads
 from kubectl_dynamo.cluster.client import METADATA_LIST_ACCEPT, Cluster
 from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.errors import Forbidden, NotFound
@@ -45,10 +46,10 @@ def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> 
     forbidden: dict[str, str] = {}
 
     def version() -> str | None:
-        return cluster.get("/version", what="server version").get("gitVersion")
+        return reads.server_version(cluster).get("gitVersion")
 
     def deployments() -> list[dict]:
-        return _guard(forbidden, "deployments", lambda: cluster.list("/apis/apps/v1/deployments", what="deployments"), [])
+        return _guard(forbidden, "deployments", lambda: reads.deployments(cluster), [])
 
     def crds() -> list[dict]:
         return _guard(forbidden, "customresourcedefinitions", lambda: cluster.list(

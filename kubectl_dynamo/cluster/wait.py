@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kubectl_dynamo.cluster.client import Cluster, Resource
+from kubectl_dynamo.cluster.client import Cluster, Resource, resource_path
 from kubectl_dynamo.errors import ClusterError, Forbidden, NotFound
 from kubectl_dynamo.state.progress import FAILED, READY, Progress, progress
 
@@ -43,7 +43,7 @@ class WaitResult:
 def _poll(cluster: Cluster, target: Target) -> Progress:
     what = f"dynamographdeployments.nvidia.com/{target.name}"
     try:
-        obj = cluster.get(target.resource.path(target.namespace, target.name), what=what)
+        obj = cluster.get(resource_path(target.resource, target.namespace, target.name), what=what)
     except NotFound:
         return Progress(state="", ready_condition=None, message="the DynamoGraphDeployment was deleted", deleted=True)
     return progress(obj)

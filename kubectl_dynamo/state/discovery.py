@@ -9,7 +9,6 @@ and versions only (`complete` is then False and resources are looked up per vers
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -24,14 +23,6 @@ class Resource:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
-    def path(self, namespace: str | None = None, name: str | None = None) -> str:
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
-            base += f"/namespaces/{quote(namespace)}"
-        base += f"/{self.plural}"
-        if name:
-            base += f"/{quote(name)}"
-        return base
 
 
 @dataclass
