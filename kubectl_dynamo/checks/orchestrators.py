@@ -7,7 +7,7 @@ a `warn`. Detection: reference/orchestrators.md §0 and §5; operator use: dynam
 
 from __future__ import annotations
 
-from kubectl_dynamo.checks.status import FAIL, PASS, SKIP, WARN, DoctorCheck
+from kubectl_dynamo.contracts.doctor import FAIL, PASS, SKIP, WARN, DoctorCheck
 from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities

@@ -21,7 +21,7 @@ from kubectl_dynamo.report.output import Printer
 if TYPE_CHECKING:
     from kubectl_dynamo.cluster.apply import ApplyResult, Planned
     from kubectl_dynamo.cluster.client import Cluster
-    from kubectl_dynamo.dgd.explanation import Explanation
+    from kubectl_dynamo.contracts.explanation import Explanation
     from kubectl_dynamo.report.color import Palette
 
 COMMAND_PATH = "kubectl dynamo apply"

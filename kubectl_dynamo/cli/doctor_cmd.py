@@ -52,13 +52,14 @@ class DoctorOptions:
 
     def complete(self) -> None:
         """Resolve the printer (and with it the colour decision for stdout)."""
+        from kubectl_dynamo.contracts.doctor import DoctorReport
         from kubectl_dynamo.report import doctor_text, output
 
         self.printer = output.printer_for(
             self.output, self.out, self.globals.color,
             {"table": doctor_text.render_doctor,
              "wide": lambda report, out, palette: doctor_text.render_doctor(report, out, palette, wide=True)},
-            lambda report: report)
+            DoctorReport.to_dict)
 
     def validate(self) -> None:
         """No flag combination to judge."""
@@ -69,7 +70,7 @@ class DoctorOptions:
         assert self.printer is not None
         report = doctor.report(gather(self.globals))
         self.printer(report, self.out)
-        s = report["summary"]
+        s = report.summary
         failed = s["fail"] > 0 or (self.strict and s["warn"] > 0)
         return EXIT_FINDINGS if failed else EXIT_OK
 

@@ -7,28 +7,19 @@ from __future__ import annotations
 import platform
 import sys
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
 from kubectl_dynamo import __version__
 from kubectl_dynamo.cli import options
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.contracts.version import ServerVersions, VersionResult
 from kubectl_dynamo.errors import ClusterError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("text", "json", "yaml")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64"}  # Go's names, as kubectl prints them
-
-
-@dataclass
-class ServerVersions:
-    """The cluster part of `version`: the server's /version as it answers it, and the Dynamo
-    operator (version, namespace, deployment, image, available) or None when there is none."""
-
-    server: dict[str, Any]
-    operator: dict[str, Any] | None = None
-    operator_error: str | None = None  # why the operator could not be looked for (stderr, not data)
 
 
 def client_version() -> dict[str, str]:
@@ -69,19 +60,6 @@ def server_versions(globals_: GlobalOptions) -> ServerVersions:
         return ServerVersions(info)
     return ServerVersions(info, {"version": op.version, "namespace": op.namespace, "deployment": op.name,
                                  "image": op.image, "available": op.available})
-
-
-@dataclass
-class VersionResult:
-    client: dict[str, str]
-    server: ServerVersions | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"clientVersion": self.client}
-        if self.server is not None:
-            data["serverVersion"] = self.server.server
-            data["operatorVersion"] = self.server.operator
-        return data
 
 
 @dataclass

@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from kubectl_dynamo.dgd.explanation import Explanation, ServicePlan
+from kubectl_dynamo.contracts.explanation import Explanation, ServicePlan
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, count
 from kubectl_dynamo.report.color import PLAIN, Palette
 from kubectl_dynamo.report.findings_text import plural, render_findings, summary_line

@@ -7,14 +7,15 @@
 
 from __future__ import annotations
 
-from typing import Any, TextIO
+from typing import TextIO
 
+from kubectl_dynamo.contracts.version import VersionResult
 from kubectl_dynamo.report.color import PLAIN, Palette
 
 
-def render_version(result: Any, out: TextIO, palette: Palette = PLAIN) -> None:
-    """`result` is cli/version_cmd.VersionResult: the client's version and, unless --client, the
-    server's and the operator's (None when there is none; unknown when it could not be looked for)."""
+def render_version(result: VersionResult, out: TextIO, palette: Palette = PLAIN) -> None:
+    """The client's version and, unless --client, the server's and the operator's (`not found`
+    when there is none; `unknown` when it could not be looked for)."""
     out.write(f"Client Version: {result.client['gitVersion']}\n")
     server = result.server
     if server is None:
