@@ -99,17 +99,16 @@ class ExplainOptions:
         return caps
 
     def _live_graph(self, name: str) -> tuple[Graph, dict[str, dict[str, str]]]:
-        """The live DGD NAME in the namespace, and the ConfigMaps its volumes reference (TRT-LLM
-        engine settings), name -> data; a ConfigMap that is missing or forbidden is left out."""
+        """The live DGD NAME in the namespace, and its engine ConfigMaps (TRT-LLM settings),
+        name -> data; a ConfigMap that is missing or forbidden is left out."""
         from kubectl_dynamo.cluster import dgds, reads
         from kubectl_dynamo.dgd import model
+        from kubectl_dynamo.dgd.configmaps import configmap_names
 
         cluster = self.globals.cluster()
         namespace = cluster.conn.namespace
         graph = model.read_graph(dgds.get_dgd(cluster, namespace, name), "cluster")
-        names = sorted({str(v["configMap"]["name"]) for svc in graph.services for v in svc.volumes
-                        if isinstance(v, dict) and isinstance(v.get("configMap"), dict) and v["configMap"].get("name")})
-        found, missing = reads.configmaps(cluster, namespace, names)
+        found, missing = reads.configmaps(cluster, namespace, configmap_names(graph))
         for cm, why in missing.items():
             self.globals.log(2, f"explain: configmaps/{cm}: {why}")
         return graph, found

@@ -111,13 +111,14 @@ class GetOptions:
                     ) -> tuple[dict[tuple[str, str], list[dict]], dict[str, dict[str, dict[str, str]]]]:
         """The DGD pods (scheduler and queue) and engine ConfigMaps (TRT-LLM TP), read in parallel."""
         from kubectl_dynamo.cluster import dgds
+        from kubectl_dynamo.dgd.configmaps import configmap_names
         from kubectl_dynamo.dgd.model import read_graph
         from kubectl_dynamo.state.summary import pods_by_dgd
 
         by_ns: dict[str, list[Any]] = {}
         for obj in objs:
             graph = read_graph(obj, "cluster")
-            if dgds.engine_configmap_names(graph):
+            if configmap_names(graph):
                 by_ns.setdefault(graph.namespace or "", []).append(graph)
         namespaces = sorted(by_ns)
         calls = [lambda: dgds.list_dgd_pods(cluster, namespace or None)]

@@ -15,6 +15,7 @@ from typing import Any
 
 from kubectl_dynamo.cluster import reads
 from kubectl_dynamo.cluster.client import Cluster, Resource, resource_path
+from kubectl_dynamo.dgd.configmaps import configmap_names
 from kubectl_dynamo.dgd.model import GROUP, KIND, LABEL_DGD_NAME, Graph, read_graph
 from kubectl_dynamo.errors import ClusterError, Forbidden, NotFound
 from kubectl_dynamo.state.live_dgd import LiveDGD, owned_children
@@ -135,7 +136,7 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
                                     label_selector=f"{LABEL_DGD_NAME}={name}"))
     if with_events:
         calls.append(lambda: _safe_list(cluster, live, "events", f"/api/v1/namespaces/{namespace}/events"))
-    calls.append(lambda: _engine_configmaps(cluster, namespace, graph))
+    calls.append(lambda: engine_configmaps(cluster, namespace, [graph]))
 
     results = cluster.parallel(*calls)
     n = len(calls) - (3 if with_events else 2)
@@ -152,28 +153,8 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
     return live
 
 
-def engine_configmap_names(graph: Graph) -> set[str]:
-    """ConfigMaps the services' engine settings come from (TRT-LLM `--extra-engine-args`)."""
-    from kubectl_dynamo.dgd.parallelism import engine_config_ref
-
-    names = set()
-    for svc in graph.services:
-        cm = engine_config_ref(svc)[0]
-        if cm:
-            names.add(cm)
-    return names
-
-
-def _engine_configmaps(cluster: Cluster, namespace: str, graph: Graph) -> dict[str, dict[str, str]]:
-    """name -> data; a missing or forbidden ConfigMap is left out: parallelism then reads as unknown,
-    and validate says which ConfigMap."""
-    found, _ = reads.configmaps(cluster, namespace, engine_configmap_names(graph))
-    return found
-
-
 def engine_configmaps(cluster: Cluster, namespace: str, graphs: Iterable[Graph]) -> dict[str, dict[str, str]]:
-    """The engine ConfigMaps the given DGDs of one namespace reference, name -> data."""
-    found: dict[str, dict[str, str]] = {}
-    for graph in graphs:
-        found.update(_engine_configmaps(cluster, namespace, graph))
+    """The engine ConfigMaps the given DGDs of one namespace need (dgd/configmaps), name -> data; a
+    missing or forbidden one is left out: parallelism then reads as unknown, and validate says which."""
+    found, _ = reads.configmaps(cluster, namespace, {n for g in graphs for n in configmap_names(g)})
     return found

@@ -543,8 +543,7 @@ def build_trtllm(cluster: kube.Cluster, ns: str, name: str = "trt", engine: str 
                                   "volumeMounts": [{"name": "engine", "mountPath": "/engine"}]}}}}}})
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: cluster/dgds asks for the ConfigMap by the --extra-engine-args file path")
-def test_get_wide_and_describe_read_trtllm_tp_from_the_engine_configmap(cluster, project_crds, namespace, kubeconfig_env):
+def test_get_wide_describe_and_explain_read_trtllm_tp_from_the_engine_configmap(cluster, project_crds, namespace, kubeconfig_env):
     build_trtllm(cluster, namespace)
     wide = cli("get", "-n", namespace, "-o", "wide")
     assert (wide.exit_code, wide.stderr) == (0, "")
@@ -558,3 +557,8 @@ def test_get_wide_and_describe_read_trtllm_tp_from_the_engine_configmap(cluster,
     as_json = json.loads(cli("describe", "trt", "-n", namespace, "-o", "json").stdout)
     assert as_json["services"][0]["parallelism"] == {"tp": 8, "pp": 1, "dp": 1}
     assert [f["code"] for f in as_json["findings"]] == []  # validate finds TP 8 = 2 × 4 on the live spec too
+
+    # explain NAME reads the same ConfigMap through the same dgd/configmaps function
+    explained = json.loads(cli("explain", "trt", "-n", namespace, "-o", "json").stdout)
+    assert (explained["services"][0]["parallelism"], explained["services"][0]["parallelismSource"]) == (
+        {"tp": 8, "pp": 1, "dp": 1}, "configmap trt-engine key engine.yaml")
