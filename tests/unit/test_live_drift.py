@@ -1,4 +1,4 @@
-"""Drift between a DGD's status, its children and its pods (live/drift.py), over plain dicts: each
+"""Drift between a DGD's status, its children and its pods (state/drift.py), over plain dicts: each
 finding from one disagreement, and none when the objects agree."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.live import drift as d
+from kubectl_dynamo.state import drift as d
 
 from .builders import dgd, frontend, vllm_worker
 

@@ -1,5 +1,5 @@
-"""`logs`' pure parts: which streams (live/log_streams.py), named how, and their lines merged
-(live/log_lines.py). Pods are plain dicts as the API returns them."""
+"""`logs`' pure parts: which streams (state/log_streams.py), named how, and their lines merged
+(state/log_lines.py). Pods are plain dicts as the API returns them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.live.log_lines import (
+from kubectl_dynamo.state.log_lines import (
     LineBuffer,
     LogLine,
     merge,
@@ -18,8 +18,8 @@ from kubectl_dynamo.live.log_lines import (
     split_timestamp,
     timestamp_key,
 )
-from kubectl_dynamo.live.log_streams import LogStream, default_container, out_dir_streams, select_streams
-from kubectl_dynamo.live.pending import PendingReason
+from kubectl_dynamo.state.log_streams import LogStream, default_container, out_dir_streams, select_streams
+from kubectl_dynamo.state.pending import PendingReason
 
 
 def pod(name: str, svc: str, *, labels: dict | None = None, node: str | None = "n0", containers: tuple = ("main",),

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from kubectl_dynamo.dgd.findings import WARNING, Finding
 from kubectl_dynamo.dgd.model import KIND, LABEL_COMPONENT, Graph, Service, read_graph
-from kubectl_dynamo.live.common import (
+from kubectl_dynamo.state.common import (
     as_int,
     condition,
     meta,
@@ -48,7 +48,7 @@ from kubectl_dynamo.live.common import (
     status,
     status_entries,
 )
-from kubectl_dynamo.live.pods import (
+from kubectl_dynamo.state.pods import (
     GROVE_PCSG,
     GROVE_PCSG_INDEX,
     GROVE_PODCLIQUE,

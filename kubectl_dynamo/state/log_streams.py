@@ -2,7 +2,7 @@
 by the service, role and rank that matter in a gang, plus the pods that have nothing to show yet.
 
 Pure: the pods come in as plain dicts (as `describe` finds them, by the operator's DGD label), and
-the reasons a pod is not scheduled are the ones `describe` gives (live/pending.py).
+the reasons a pod is not scheduled are the ones `describe` gives (state/pending.py).
 
 Naming. A stream is prefixed `[service/role-rank]`, e.g. `[decode/leader-0]`, `[decode/worker-1]`;
 single-node pods have no rank, `[Frontend/main]`. When a service has several instances (replicas
@@ -21,9 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from kubectl_dynamo.live.common import as_int, meta, spec, status
-from kubectl_dynamo.live.pending import PendingReason
-from kubectl_dynamo.live.pods import PodRow, pod_row
+from kubectl_dynamo.state.common import as_int, meta, spec, status
+from kubectl_dynamo.state.pending import PendingReason
+from kubectl_dynamo.state.pods import PodRow, pod_row
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 ROLES = ("leader", "worker", "main")
