@@ -55,7 +55,7 @@ class DescribeOptions:
         self.globals.log(4, f"describe: {len(live.children)} child objects, {len(live.pods)} pods, "
                             f"{len(live.events)} events")
         description = describe(live.obj, children=live.children, pods=live.pods, events=live.events,
-                               nodes=live.nodes, configmaps=live.configmaps, forbidden=live.forbidden)
+                               nodes=live.nodes, configmaps=live.configmaps, forbidden=live.forbidden, now=self.now)
         assert self.printer is not None
         self.printer(description, self.out)
         return EXIT_OK
@@ -81,7 +81,8 @@ def describe(name: str, output: str) -> int:
     replicas, nodes × GPUs, TP/PP/DP and workload; the PodCliqueSet/PCSG/PodClique/PodGang or
     DCD/LWS/PodGroup objects and their status; pods with role and rank; which node holds which pods
     and GPUs; why anything is pending (scheduling gates, scheduler events, gang conditions); the
-    validate findings for the live spec; and recent events.
+    validate findings for the live spec, and DRIFT_* findings where the DGD's status, its child
+    objects and its pods disagree (with both numbers and which one to believe); and recent events.
     """
     out, err = options.streams()
     opts = DescribeOptions(name, output, options.get_globals(), out, err)

@@ -94,22 +94,26 @@ class GetOptions:
         return EXIT_OK
 
     def _summaries(self, cluster: Cluster, objs: list[dict], namespace: str | None) -> list[Summary]:
+        from kubectl_dynamo.state.live_dgd import children_of
         from kubectl_dynamo.state.summary import summarize
 
         pods: dict[tuple[str, str], list[dict]] = {}
         configmaps: dict[str, dict[str, dict[str, str]]] = {}
+        children: list[dict] | None = None
         if self.output == "wide":
-            pods, configmaps = self._wide_facts(cluster, objs, namespace)
+            pods, configmaps, children = self._wide_facts(cluster, objs, namespace)
         summaries = []
         for obj in objs:
             meta = obj.get("metadata") or {}
             ns = meta.get("namespace", "")
-            summaries.append(summarize(obj, pods.get((ns, meta.get("name", "")), []), configmaps.get(ns)))
+            summaries.append(summarize(obj, pods.get((ns, meta.get("name", "")), []), configmaps.get(ns),
+                                       children=None if children is None else children_of(obj, children), now=self.now))
         return summaries
 
     def _wide_facts(self, cluster: Cluster, objs: list[dict], namespace: str | None
-                    ) -> tuple[dict[tuple[str, str], list[dict]], dict[str, dict[str, dict[str, str]]]]:
-        """The DGD pods (scheduler and queue) and engine ConfigMaps (TRT-LLM TP), read in parallel."""
+                    ) -> tuple[dict[tuple[str, str], list[dict]], dict[str, dict[str, dict[str, str]]], list[dict]]:
+        """The DGD pods (scheduler and queue, drift), engine ConfigMaps (TRT-LLM TP) and the child
+        objects (drift), read in parallel."""
         from kubectl_dynamo.cluster import dgds
         from kubectl_dynamo.dgd.configmaps import configmap_names
         from kubectl_dynamo.dgd.model import read_graph
@@ -121,10 +125,14 @@ class GetOptions:
             if configmap_names(graph):
                 by_ns.setdefault(graph.namespace or "", []).append(graph)
         namespaces = sorted(by_ns)
-        calls = [lambda: dgds.list_dgd_pods(cluster, namespace or None)]
+        calls = [lambda: dgds.list_dgd_pods(cluster, namespace or None),
+                 lambda: dgds.list_children(cluster, namespace or None)]
         calls += [lambda ns=ns: dgds.engine_configmaps(cluster, ns, by_ns[ns]) for ns in namespaces]
         results = cluster.parallel(*calls)
-        return pods_by_dgd(results[0]), dict(zip(namespaces, results[1:], strict=True))
+        children, forbidden = results[1]
+        for what, why in sorted(forbidden.items()):
+            self.globals.log(2, f"get: cannot list {what} ({why}): the DRIFT column leaves them out")
+        return pods_by_dgd(results[0]), dict(zip(namespaces, results[2:], strict=True)), children
 
 
 @options.command(
@@ -153,8 +161,9 @@ def get(name: str | None, all_namespaces: bool, selector: str | None, no_headers
 
     Columns: STATE (status.state), READY (ready services / services), SERVICES, NODES and GPUS
     (from the spec: replicas × nodeCount × GPUs per node), ORCHESTRATOR (grove, lws or deployment,
-    from the status the operator writes) and AGE. -o wide adds BACKEND, SCHEDULER/QUEUE and TP per
-    worker service.
+    from the status the operator writes) and AGE. -o wide adds BACKEND, SCHEDULER/QUEUE, TP per
+    worker service and DRIFT: where the DGD's status, its child objects and pods disagree
+    (e.g. UPDATED_REPLICAS=1≠2: the DGD says 1, its PodCliqueScalingGroup 2).
     """
     out, err = options.streams()
     opts = GetOptions(name, all_namespaces, selector, no_headers, output, options.get_globals(), out, err)

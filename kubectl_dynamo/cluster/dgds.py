@@ -103,16 +103,40 @@ def _served_version(cluster: Cluster, group: str, version: str, kind: str) -> st
     return next((v for v in versions if (f"{group}/{v}", kind) in disc.resources), None)
 
 
-def _safe_list(cluster: Cluster, live: LiveDGD, key: str, path: str, **kw: Any) -> list[dict]:
-    """A list that treats "not served" as empty and "forbidden" as a note, never as absence of
-    the objects in a silent way."""
+def _safe_list(cluster: Cluster, forbidden: dict[str, str], key: str, path: str, **kw: Any) -> list[dict]:
+    """A list that treats "not served" as empty and "forbidden" as a note (in ``forbidden``), never
+    as absence of the objects in a silent way."""
     try:
         return cluster.list(path, what=key, **kw)
     except NotFound:
         return []
     except Forbidden as exc:
-        live.forbidden[key] = exc.message
+        forbidden[key] = exc.message
         return []
+
+
+def _child_listers(cluster: Cluster, namespace: str | None, forbidden: dict[str, str]) -> list[Callable[[], list[dict]]]:
+    """One list call per served child kind (CHILD_KINDS), in one namespace or all (None)."""
+
+    def lister(group: str, version: str, plural: str, kind: str) -> Callable[[], list[dict]]:
+        res = Resource(group, version, kind, plural, True)
+        return lambda: [_with_type(it, res) for it in
+                        _safe_list(cluster, forbidden, f"{plural}.{group}", resource_path(res, namespace))]
+
+    calls = []
+    for group, version, plural, kind in CHILD_KINDS:
+        served = _served_version(cluster, group, version, kind)
+        if served:
+            calls.append(lister(group, served, plural, kind))
+    return calls
+
+
+def list_children(cluster: Cluster, namespace: str | None) -> tuple[list[dict], dict[str, str]]:
+    """Every object of the child kinds in one namespace or all (None), for `get -o wide`'s drift,
+    and what could not be listed ("<plural>.<group>" -> the server's message)."""
+    forbidden: dict[str, str] = {}
+    calls = _child_listers(cluster, namespace, forbidden)
+    return [it for chunk in (cluster.parallel(*calls) if calls else []) for it in chunk], forbidden
 
 
 def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool = True) -> LiveDGD:
@@ -121,21 +145,11 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
     obj = get_dgd(cluster, namespace, name)
     live = LiveDGD(obj)
     graph = read_graph(obj, "cluster")
-    calls: list[Callable[[], Any]] = []
-
-    def lister(group: str, version: str, plural: str, kind: str) -> Callable[[], list[dict]]:
-        res = Resource(group, version, kind, plural, True)
-        return lambda: [_with_type(it, res) for it in
-                        _safe_list(cluster, live, f"{plural}.{group}", resource_path(res, namespace))]
-
-    for group, version, plural, kind in CHILD_KINDS:
-        served = _served_version(cluster, group, version, kind)
-        if served:
-            calls.append(lister(group, served, plural, kind))
-    calls.append(lambda: _safe_list(cluster, live, "pods", f"/api/v1/namespaces/{namespace}/pods",
+    calls: list[Callable[[], Any]] = list(_child_listers(cluster, namespace, live.forbidden))
+    calls.append(lambda: _safe_list(cluster, live.forbidden, "pods", f"/api/v1/namespaces/{namespace}/pods",
                                     label_selector=f"{LABEL_DGD_NAME}={name}"))
     if with_events:
-        calls.append(lambda: _safe_list(cluster, live, "events", f"/api/v1/namespaces/{namespace}/events"))
+        calls.append(lambda: _safe_list(cluster, live.forbidden, "events", f"/api/v1/namespaces/{namespace}/events"))
     calls.append(lambda: engine_configmaps(cluster, namespace, [graph]))
 
     results = cluster.parallel(*calls)

@@ -19,7 +19,9 @@
       placementNotes: [str],
       pending: [{source: "gate"|"condition"|"event"|"object", reason, message, objects: [str]}],
       events: [{type, reason, object: {kind, name}, message, count, firstTimestamp, lastTimestamp}],  # oldest first
-      findings: [Finding],                                # validate's rules on the live spec
+      findings: [Finding],                                # validate's rules on the live spec, then the drift
+      drift: [{code, service, field, claimed: {value, by}, observed: {value, by}, right, message}],
+                                                          # where the DGD's status, its children and pods disagree
       notes: [str]}                                       # e.g. what could not be read (RBAC)
 """
 
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 from kubectl_dynamo.dgd.findings import Finding
 from kubectl_dynamo.dgd.parallelism import Parallelism
 from kubectl_dynamo.state import common
+from kubectl_dynamo.state.drift import Drift
 from kubectl_dynamo.state.objects import ObjectStatus
 from kubectl_dynamo.state.pending import PendingReason
 from kubectl_dynamo.state.pods import NodePlacement, PodRow
@@ -121,6 +124,7 @@ class Description:
     events: list[EventRow] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    drift: list[Drift] = field(default_factory=list)  # also in findings, as DRIFT_* warnings
 
     def to_dict(self) -> dict:
         return {
@@ -139,5 +143,6 @@ class Description:
             "pending": [p.to_dict() for p in self.pending],
             "events": [e.to_dict() for e in self.events],
             "findings": [f.to_dict() for f in self.findings],
+            "drift": [d.to_dict() for d in self.drift],
             "notes": list(self.notes),
         }

@@ -1,5 +1,5 @@
 """`kubectl dynamo get` output: the kubectl-style table (with `-A` a leading NAMESPACE column, with
-`-o wide` BACKEND, SCHEDULER/QUEUE and TP), `-o name`, and the List wrapper for json/yaml."""
+`-o wide` BACKEND, SCHEDULER/QUEUE, TP and DRIFT), `-o name`, and the List wrapper for json/yaml."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from kubectl_dynamo.state.common import scheduler_text
 from kubectl_dynamo.state.summary import Summary
 
 HEADERS = ("NAME", "STATE", "READY", "SERVICES", "NODES", "GPUS", "ORCHESTRATOR", "AGE")
-WIDE_HEADERS = ("BACKEND", "SCHEDULER/QUEUE", "TP")
+WIDE_HEADERS = ("BACKEND", "SCHEDULER/QUEUE", "TP", "DRIFT")
 RESOURCE = "dynamographdeployment.nvidia.com"
 
 
@@ -32,7 +32,8 @@ def row(s: Summary, now: dt.datetime, *, wide: bool = False, all_namespaces: boo
     if all_namespaces:
         cells.insert(0, s.namespace)
     if wide:
-        cells += [s.backend or "-", scheduler_text(s.scheduler, s.queue), s.tp_text]
+        cells += [s.backend or "-", scheduler_text(s.scheduler, s.queue), s.tp_text,
+                  palette.warn(s.drift_text) if s.drift else "-"]
     return cells
 
 

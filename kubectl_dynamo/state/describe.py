@@ -7,6 +7,7 @@ pods, events, the pods' nodes, engine ConfigMaps) as plain dicts and returns the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from kubectl_dynamo.contracts.description import Description, EventRow, ServiceRow
@@ -15,6 +16,7 @@ from kubectl_dynamo.dgd.model import Graph, Service, read_graph
 from kubectl_dynamo.dgd.parallelism import read_parallelism
 from kubectl_dynamo.dgd.rules import validate
 from kubectl_dynamo.state import common
+from kubectl_dynamo.state.drift import read_drift
 from kubectl_dynamo.state.objects import object_statuses
 from kubectl_dynamo.state.pending import EPOCH, event_time, pending_reasons
 from kubectl_dynamo.state.pods import placement, pod_rows, shared_nodes
@@ -52,8 +54,8 @@ def event_rows(events: Iterable[dict]) -> list[EventRow]:
 
 def describe(obj: dict, *, children: Iterable[dict] = (), pods: Iterable[dict] = (), events: Iterable[dict] = (),
              nodes: dict[str, dict] | None = None, configmaps: dict[str, dict[str, str]] | None = None,
-             forbidden: dict[str, str] | None = None) -> Description:
-    """The whole view of one live DGD."""
+             forbidden: dict[str, str] | None = None, now: dt.datetime | None = None) -> Description:
+    """The whole view of one live DGD; ``now`` dates the time-based drift readings (stalled rollouts)."""
     graph = read_graph(obj, "cluster")
     children, pods, events = list(children), list(pods), list(events)
     configmaps = configmaps or {}
@@ -65,6 +67,8 @@ def describe(obj: dict, *, children: Iterable[dict] = (), pods: Iterable[dict] =
     objects = object_statuses(children)
     rows = pod_rows(pods)
     services = [service_row(graph, s, entries.get(s.name.lower()), orch, configmaps) for s in graph.services]
+    # pods that may not be listed are unknown, not absent: nothing is judged from them
+    drift = read_drift(obj, children, None if "pods" in (forbidden or {}) else pods, now)
     return Description(
         name=graph.name, namespace=graph.namespace or "", api_version=graph.api_version, uid=meta.get("uid"),
         created=meta.get("creationTimestamp"), state=common.status(obj).get("state") or None,
@@ -75,6 +79,6 @@ def describe(obj: dict, *, children: Iterable[dict] = (), pods: Iterable[dict] =
         gpu_nodes=sum(s.effective_replicas * s.node_count for s in graph.services if s.gpus_per_node > 0),
         services=services, objects=objects, pods=rows, placement=placement(rows, nodes),
         placement_notes=shared_nodes(rows), pending=pending_reasons(pods, children, events, objects),
-        events=event_rows(events), findings=validate(graph, configmaps),
+        events=event_rows(events), findings=validate(graph, configmaps) + [d.finding() for d in drift], drift=drift,
         notes=[f"cannot list {what}: {why}" for what, why in sorted((forbidden or {}).items())],
     )

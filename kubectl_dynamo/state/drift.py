@@ -253,7 +253,7 @@ def _gang_nodes(graph: Graph, pods: list[dict]) -> list[Drift]:
                 out.append(Drift(GANG_NODES, svc.name, "nodes", len(nodes), f"pods {names} spec.nodeName",
                                  svc.node_count, f"{KIND}/{graph.name} {svc.path}.multinode.nodeCount",
                                  f"{KIND}/{graph.name} {svc.path}.multinode.nodeCount",
-                                 f"{svc.name} instance {group or '?'}: {len(members)} ranks are bound to {len(nodes)} "
+                                 f"instance {group or '?'}: {len(members)} ranks are bound to {len(nodes)} "
                                  f"node{'s' if len(nodes) != 1 else ''} ({', '.join(sorted(nodes))}) but nodeCount is "
                                  f"{svc.node_count}: the engine expects one node per rank (ai-dynamo/dynamo#4975)"))
     return out
@@ -329,12 +329,12 @@ def _service(out: list[Drift], graph: Graph, svc: Service, entry: dict | None, c
     if claimed is not None and claimed != ready:
         out.append(Drift(READY_REPLICAS, svc.name, claimed_key, claimed, f"{where}.{claimed_key}", ready,
                          f"{names} status.{rkey}", names,
-                         f"{svc.name}: the DGD's status says {claimed} ready, {names} says {ready}"))
+                         f"the DGD's status says {claimed} ready, {names} says {ready}"))
     claimed_upd = as_int((entry or {}).get("updatedReplicas"))
     if claimed_upd is not None and claimed_upd != updated:
         out.append(Drift(UPDATED_REPLICAS, svc.name, "updatedReplicas", claimed_upd, f"{where}.updatedReplicas",
                          updated, f"{names} status.updatedReplicas", names,
-                         f"{svc.name}: the DGD's status says {claimed_upd} updated, {names} says {updated} "
+                         f"the DGD's status says {claimed_upd} updated, {names} says {updated} "
                          "(ai-dynamo/dynamo#10527)"))
     best, by = ready, names
     if pods is not None:

@@ -72,3 +72,13 @@ def owned_children(graph: Graph, dgd_uid: str | None, candidates: Iterable[dict]
                     uids.add(meta["uid"])
                 changed = True
     return kept
+
+
+def children_of(obj: dict, candidates: Iterable[dict]) -> list[dict]:
+    """The children of one DGD among objects of many namespaces (what `get -o wide` listed)."""
+    from kubectl_dynamo.dgd.model import read_graph
+
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace")
+    same = [c for c in candidates if (c.get("metadata") or {}).get("namespace") == ns]
+    return owned_children(read_graph(obj, "cluster"), meta.get("uid"), same)

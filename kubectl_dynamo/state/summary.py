@@ -11,7 +11,9 @@ Columns and where they come from:
 * ORCHESTRATOR: common.orchestrator (status componentKind, else nvidia.com/workload-provider).
 * AGE: kubectl's HumanDuration of `metadata.creationTimestamp`.
 * wide: BACKEND (the workers' engines), SCHEDULER/QUEUE (the pods', else what the DGD implies), TP
-  per worker service (`decode=16,prefill=16`; `?` when the engine's TP cannot be read).
+  per worker service (`decode=16,prefill=16`; `?` when the engine's TP cannot be read), DRIFT: each
+  disagreement between the DGD's status, its children and pods (state/drift.py) as
+  `<CODE without DRIFT_>=<claimed>≠<observed>`, e.g. `UPDATED_REPLICAS=1≠2`; `-` when they agree.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kubectl_dynamo.dgd.backend import choose_backend
 from kubectl_dynamo.dgd.model import Graph, read_graph
 from kubectl_dynamo.dgd.parallelism import read_parallelism
 from kubectl_dynamo.state import common
+from kubectl_dynamo.state.drift import Drift, read_drift
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Summary:
     scheduler: str | None = None
     queue: str | None = None
     tp: list[tuple[str, int | None]] = field(default_factory=list)  # worker service -> TP (None: unknown)
+    drift: list[Drift] = field(default_factory=list)
 
     def age(self, now: dt.datetime) -> str:
         return common.age(self.created, now)
@@ -52,6 +56,14 @@ class Summary:
     @property
     def tp_text(self) -> str:
         return ",".join(f"{svc}={'?' if tp is None else tp}" for svc, tp in self.tp) or "-"
+
+    @property
+    def drift_text(self) -> str:
+        return ",".join(f"{d.code.removeprefix('DRIFT_')}={_num(d.claimed)}≠{_num(d.observed)}" for d in self.drift) or "-"
+
+
+def _num(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def backends(graph: Graph) -> list[str]:
@@ -75,8 +87,11 @@ def tensor_parallel(graph: Graph, configmaps: dict[str, dict[str, str]] | None =
     return out
 
 
-def summarize(obj: dict, pods: Iterable[dict] = (), configmaps: dict[str, dict[str, str]] | None = None) -> Summary:
-    """The row for one DGD object (either API version) and the pods that carry its label."""
+def summarize(obj: dict, pods: Iterable[dict] = (), configmaps: dict[str, dict[str, str]] | None = None,
+              children: Iterable[dict] | None = None, now: dt.datetime | None = None) -> Summary:
+    """The row for one DGD object (either API version) and the pods that carry its label; with
+    ``children`` (its child objects, `-o wide`) also the drift between them."""
+    pods = list(pods)
     graph = read_graph(obj, "cluster")
     entries = common.status_entries(obj)
     orch, _ = common.orchestrator(obj, graph)
@@ -98,6 +113,7 @@ def summarize(obj: dict, pods: Iterable[dict] = (), configmaps: dict[str, dict[s
         scheduler=sched,
         queue=queue,
         tp=tensor_parallel(graph, configmaps),
+        drift=read_drift(obj, children, pods, now) if children is not None else [],
     )
 
 

@@ -315,7 +315,7 @@ def test_get_all_namespaces_adds_the_namespace_column(cluster, project_crds, nam
         res = cli("get", "-A", "-o", "wide")
         assert res.exit_code == 0, res.stderr
         header, *body = res.rows()
-        assert header[:2] == ["NAMESPACE", "NAME"] and header[-3:] == ["BACKEND", "SCHEDULER/QUEUE", "TP"]
+        assert header[:2] == ["NAMESPACE", "NAME"] and header[-4:] == ["BACKEND", "SCHEDULER/QUEUE", "TP", "DRIFT"]
         rows = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in body}
         assert {(namespace, "llm-disagg"), (other, "llm-lws")} <= set(rows)
         lws = rows[(other, "llm-lws")]

@@ -269,3 +269,57 @@ def test_drift_as_a_finding_and_json():
     assert f.hint == f"believe PodCliqueScalingGroup/{NAME}-0-decode"
     assert found.to_dict()["claimed"] == {"value": 1, "by": found.claimed_by}
     assert found.to_dict()["observed"]["value"] == 2
+
+
+# --- in describe ---------------------------------------------------------------------------------
+
+
+def test_describe_reports_drift_as_findings_and_in_detail():
+    import io
+
+    from kubectl_dynamo.report.describe_text import render_description
+    from kubectl_dynamo.state.describe import describe
+
+    scene = grove_scene()
+    scene["dgd"]["status"]["services"]["decode"]["updatedReplicas"] = 1
+    desc = describe(scene["dgd"], children=scene["children"], pods=scene["pods"], now=NOW)
+    assert [f.code for f in desc.findings if f.code.startswith("DRIFT_")] == [d.UPDATED_REPLICAS]
+    data = desc.to_dict()
+    assert [x["code"] for x in data["drift"]] == [d.UPDATED_REPLICAS]
+    assert data["drift"][0]["claimed"]["value"] == 1 and data["drift"][0]["observed"]["value"] == 2
+    out = io.StringIO()
+    render_description(desc, out, NOW)
+    text = out.getvalue()
+    assert "warning   DRIFT_UPDATED_REPLICAS   decode: the DGD's status says 1 updated" in text
+    assert f"hint: believe PodCliqueScalingGroup/{NAME}-0-decode" in text
+
+
+def test_describe_judges_nothing_from_pods_it_may_not_list():
+    from kubectl_dynamo.state.describe import describe
+
+    scene = grove_scene()
+    scene["pods"][1]["status"]["conditions"][0]["status"] = "False"
+    seen = describe(scene["dgd"], children=scene["children"], pods=scene["pods"], now=NOW)
+    assert {x.code for x in seen.drift} == {d.POD_READY, d.READY_CONDITION}
+    blind = describe(scene["dgd"], children=scene["children"], pods=[], now=NOW,
+                     forbidden={"pods": "forbidden: cannot list pods"})
+    assert blind.drift == []
+
+
+def test_get_wide_drift_column():
+    from kubectl_dynamo.state.live_dgd import children_of
+    from kubectl_dynamo.state.summary import summarize
+
+    scene = grove_scene()
+    for o in [scene["dgd"], *scene["children"]]:
+        o["metadata"]["namespace"] = "team-a"
+    assert summarize(scene["dgd"], scene["pods"]).drift_text == "-"  # plain get reads no children
+    elsewhere = copy.deepcopy(scene["children"])
+    for o in elsewhere:
+        o["metadata"]["namespace"] = "team-b"
+        o["status"]["updatedReplicas"] = 0
+    found = children_of(scene["dgd"], elsewhere + scene["children"])
+    assert found == scene["children"]  # same names in another namespace are not its children
+    scene["dgd"]["status"]["services"]["decode"]["updatedReplicas"] = 1
+    s = summarize(scene["dgd"], scene["pods"], children=found, now=NOW)
+    assert s.drift_text == "UPDATED_REPLICAS=1≠2"
