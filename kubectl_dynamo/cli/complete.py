@@ -43,7 +43,7 @@ DIRECTIVE_FILTER_DIRS = 16
 LOOKUP_DEADLINE = 2.0  # seconds from start-up to the answer, `import kubernetes` and the lookup included
 TIMEOUT_ENV = "KUBECTL_DYNAMO_COMPLETE_TIMEOUT"
 _IMPORTED = time.monotonic()  # close to process start: main() counts the deadline from here
-DGD_NAME_COMMANDS = ("explain", "describe", "get")  # commands whose first argument is a DGD name
+DGD_NAME_COMMANDS = ("explain", "describe", "get", "logs")  # commands whose first argument is a DGD name
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("kubectl_dynamo.cli.apply_cmd:apply", "Check, then server-side apply manifests (optionally --wait)"),
     "get": ("kubectl_dynamo.cli.get_cmd:get", "List DynamoGraphDeployments with GPU and TP columns"),
     "describe": ("kubectl_dynamo.cli.describe_cmd:describe", "Show one DGD in depth, and why it is pending"),
+    "logs": ("kubectl_dynamo.cli.logs_cmd:logs", "Print the logs of a DGD's pods, named by service, role and rank"),
     "version": ("kubectl_dynamo.cli.version_cmd:version", "Print the client (and server) version"),
     "completion": ("kubectl_dynamo.cli.completion_cmd:completion", "Print a shell completion script (bash, zsh, fish)"),
 }

@@ -17,6 +17,8 @@ _CODES = {
     "red": "\033[31m",
     "green": "\033[32m",
     "yellow": "\033[33m",
+    "blue": "\033[34m",
+    "magenta": "\033[35m",
     "cyan": "\033[36m",
     "bold": "\033[1m",
     "dim": "\033[2m",
@@ -70,6 +72,10 @@ class Palette:
     def dim(self, text: str) -> str:
         return self._paint(text, "dim")
 
+    def series(self, index: int, text: str) -> str:
+        """One of a cycle of colours by index (e.g. a rank), for telling many sources apart."""
+        return self._paint(text, *SERIES[index % len(SERIES)])
+
     def severity(self, severity: str, text: str | None = None) -> str:
         """Colour `text` (default: the severity word) by a finding severity or check status."""
         text = severity if text is None else text
@@ -83,6 +89,10 @@ class Palette:
             return self.ok(text)
         return text
 
+
+# `logs` prefixes by rank: the leader (0) cyan, then workers; red is left to errors
+SERIES = (("cyan",), ("green",), ("magenta",), ("yellow",), ("blue",), ("bold", "cyan"), ("bold", "green"),
+          ("bold", "magenta"), ("bold", "yellow"), ("bold", "blue"))
 
 PLAIN = Palette(False)
 

@@ -20,6 +20,7 @@ CLUSTER_COMMANDS = {
     "get": ["get"],
     "get NAME": ["get", "llm"],
     "describe": ["describe", "llm"],
+    "logs": ["logs", "llm"],
     "explain NAME": ["explain", "llm"],
     "explain -f without --assume": ["explain", "-f", AGG],
     "apply": ["apply", "-f", AGG],

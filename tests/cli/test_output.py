@@ -17,6 +17,7 @@ CASES = {
     "apply": (["apply", "-f", AGG], "json,name,yaml"),
     "get": (["get"], "json,name,table,wide,yaml"),
     "describe": (["describe", "llm"], "json,table,yaml"),
+    "logs": (["logs", "llm"], "json,text"),
     "version": (["version"], "json,text,yaml"),
 }
 

@@ -253,3 +253,24 @@ def test_render_text_and_json():
     assert line.to_dict() == {"pod": "wkr", "service": "decode", "role": "worker", "rank": 1, "container": "main",
                               "previous": False, "timestamp": "2026-05-01T12:00:01.000000000Z",
                               "text": "NCCL WARN timeout"}
+
+
+def test_line_printer_colours_the_prefix_by_rank_and_writes_json_lines():
+    import io
+    import json
+
+    from kubectl_dynamo.report.color import Palette
+    from kubectl_dynamo.report.logs_text import LinePrinter, file_text
+
+    out = io.StringIO()
+    p = LinePrinter(out, palette=Palette(True))
+    p.write(LogLine(S1, "2026-05-01T12:00:00Z", "a"))
+    p.write(LogLine(S2, "2026-05-01T12:00:01Z", "b"))
+    assert out.getvalue() == "\033[36m[decode/leader-0]\033[0m a\n\033[32m[decode/worker-1]\033[0m b\n"
+    out = io.StringIO()
+    LinePrinter(out, timestamps=True).write(LogLine(S2, "2026-05-01T12:00:01Z", "b"))
+    assert out.getvalue() == "[decode/worker-1] 2026-05-01T12:00:01Z b\n"
+    out = io.StringIO()
+    LinePrinter(out, fmt="json", palette=Palette(True)).write(LogLine(S2, None, "b"))
+    assert json.loads(out.getvalue())["text"] == "b" and "\033" not in out.getvalue()
+    assert file_text([LogLine(S1, "2026-05-01T12:00:00Z", "a")], timestamps=False) == "a\n"
