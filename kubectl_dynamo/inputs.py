@@ -231,7 +231,7 @@ def _parse_yaml(text: str, source: str) -> Iterator[tuple[Any, int | None]]:
                 _check_nodes(node, text, source)
             yield loader.construct_document(node), line
     except yaml.YAMLError as e:
-        raise InputError(_yaml_message(e, source)) from e
+        raise InputError(_yaml_message(e, source, text)) from e
     except RecursionError:  # the pure-Python composer (no libyaml) recurses per level
         raise InputError(f"{_name(source)} is not usable YAML: exceeded max depth of {limits.MAX_DEPTH}") from None
     finally:
@@ -345,12 +345,27 @@ def _count(n: int) -> str:
     return f"{n:,}" if n < 10**15 else f"~10^{len(str(n)) - 1}"
 
 
-def _yaml_message(e: Any, source: str) -> str:
+def _yaml_message(e: Any, source: str, text: str = "") -> str:
     name = _name(source)
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-    return f"{name} is not valid YAML{where}: {problem}"
+    if mark is not None:
+        line, column, index = mark.line + 1, mark.column + 1, mark.index
+    elif isinstance(getattr(e, "position", None), int):  # a ReaderError: a character YAML may not hold
+        index = e.position
+        line = text.count("\n", 0, index) + 1
+        column, index = index - (text.rfind("\n", 0, index) + 1) + 1, index
+        problem = f"unacceptable character #x{ord(text[index]):04x}: control characters are not allowed" \
+            if index < len(text) else problem
+    else:
+        return f"{name} is not valid YAML: {problem}"
+    at = text[index:index + 1]
+    if problem == "found undefined alias":  # libyaml leaves the name out; kubectl names it
+        alias = re.match(r"\*([^\s,\[\]{}]+)", text[index:index + 200])
+        problem = f"unknown anchor {alias.group(1)!r} referenced" if alias else problem
+    elif at == "\t" and "cannot start any token" in problem:
+        problem = "found a tab character where indentation is expected (YAML indents with spaces only)"
+    return f"{name} is not valid YAML at line {line}, column {column}: {problem}"
 
 
 def _is_list(obj: Any) -> bool:
@@ -377,3 +392,16 @@ def _check_object(doc: Document) -> None:
     missing = [k for k in ("apiVersion", "kind") if not obj.get(k) or not isinstance(obj.get(k), str)]
     if missing:
         raise InputError(f"{doc.where}: not a Kubernetes object ({' and '.join(missing)} not set)")
+
+
+def configmaps(docs: Sequence[Document]) -> dict[str, dict[str, str]]:
+    """The input's ConfigMaps, name -> data (TRT-LLM engine settings live in them); one whose
+    name or data has the wrong type is unusable input (InputError naming it)."""
+    from kubectl_dynamo.dgd import model, wellformed
+
+    for doc in docs:
+        if model.is_configmap(doc.obj):
+            problem = wellformed.configmap_problem(doc.obj)
+            if problem:
+                raise InputError(f"{doc.where}: ConfigMap {doc.name or '<unnamed>'}: {problem}")
+    return model.configmaps_by_name([d.obj for d in docs])

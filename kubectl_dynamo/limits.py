@@ -36,6 +36,12 @@ MAX_INT_DIGITS = 100
 
 # --- values checked as the API server checks them ------------------------------------------------
 
+# Kubernetes' documented scalability limits ("Considerations for large clusters"): no cluster runs a
+# DGD beyond them, and explain lists objects per replica and packs every pod onto the free GPUs, so
+# these bound its work too (replicas and nodeCount are int32: 2^31 replicas would never finish).
+MAX_CLUSTER_NODES = 5000
+MAX_CLUSTER_PODS = 150_000
+
 INT32_MAX = 2**31 - 1  # replicas, nodeCount and every other int32 field of the CRDs
 DNS1123_LABEL_MAX = 63  # metadata.name of objects that become pod/service names, label values
 DNS1123_SUBDOMAIN_MAX = 253

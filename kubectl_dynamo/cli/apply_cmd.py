@@ -74,6 +74,7 @@ class ApplyOptions:
         from kubectl_dynamo.cluster import apply, session
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
+        inputs.configmaps(docs)  # a ConfigMap of the wrong shape is unusable input, before any request
         if not docs:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
         self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
@@ -93,11 +94,11 @@ class ApplyOptions:
     def _check(self, cluster: Cluster, planned: list[Planned], objs: list[dict]) -> list[tuple[Planned, Explanation]]:
         """Explain every DGD against the live capabilities; refuse the whole input on an error."""
         from kubectl_dynamo.cluster import session
-        from kubectl_dynamo.dgd import capabilities, model, plan
+        from kubectl_dynamo.dgd import capabilities, model, plan, wellformed
         from kubectl_dynamo.report.apply_text import render_checks
         from kubectl_dynamo.report.color import PLAIN
 
-        dgds = [p for p in planned if model.is_dgd(p.doc)]
+        dgds = [p for p in planned if wellformed.is_dgd_kind(p.doc)]
         if not dgds:
             return []
         if self.skip_checks:
@@ -108,7 +109,10 @@ class ApplyOptions:
         configmaps = model.configmaps_by_name(objs)
         out = []
         for p in dgds:
-            graph = model.read_graph(p.doc, p.source)
+            graph, unread = wellformed.read(p.doc, p.source)
+            if graph is None:
+                out.append((p, wellformed.unread_explanation(p.doc, p.source, caps, unread)))
+                continue
             graph.namespace = p.namespace
             out.append((p, plan.explain(graph, caps, configmaps, creating=True)))
         if self.skip_checks:

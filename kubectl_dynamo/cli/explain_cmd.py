@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kubectl_dynamo.cluster.client import Cluster
     from kubectl_dynamo.dgd.capabilities import Capabilities
     from kubectl_dynamo.dgd.model import Graph
+    from kubectl_dynamo.inputs import Document
 
 FORMATS = ("table", "json", "yaml")
 COMMAND_PATH = "kubectl dynamo explain"
@@ -120,30 +121,35 @@ class ExplainOptions:
         options.check_operator_version(self.operator_version, COMMAND_PATH)
 
     def run(self) -> int:
-        from kubectl_dynamo.dgd import plan
+        from kubectl_dynamo.dgd import model, plan
 
         assert self.capabilities_source is not None and self.printer is not None
+        from kubectl_dynamo.dgd import wellformed
+
         graphs, configmaps = self._graphs()  # input errors and a missing NAME before the survey
         caps = self.capabilities_source(self.globals, self.operator_version)
         # a live DGD's annotations are final; a file's are stamped by the webhook on create
-        explanations = [plan.explain(g, caps, configmaps, creating=not self.name) for g in graphs]
+        explanations = [plan.explain(g, caps, configmaps, creating=not self.name) if isinstance(g, model.Graph)
+                        else wellformed.unread_explanation(g.obj, g.source, caps, wellformed.check(g.obj)) for g in graphs]
         self.printer(explanations, self.out)
         has_errors = any(f.severity == "error" for e in explanations for f in e.findings)
         return EXIT_FINDINGS if has_errors else EXIT_OK
 
-    def _graphs(self) -> tuple[list[Graph], dict[str, dict[str, str]]]:
+    def _graphs(self) -> tuple[list[Graph | Document], dict[str, dict[str, str]]]:
+        """The DGDs to explain: Graphs, and the Documents of those that cannot be read."""
         from kubectl_dynamo import inputs
-        from kubectl_dynamo.dgd import model
+        from kubectl_dynamo.dgd import wellformed
 
         if self.name:
             assert self.graph_source is not None
             graph, configmaps = self.graph_source(self.globals, self.name)
             return [graph], configmaps
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
-        graphs = [model.read_graph(d.obj, d.source) for d in docs if model.is_dgd(d.obj)]
+        configmaps = inputs.configmaps(docs)
+        graphs = [wellformed.read(d.obj, d.source)[0] or d for d in docs if wellformed.is_dgd_kind(d.obj)]
         if not graphs:
             raise InputError(f"no DynamoGraphDeployment in {', '.join(self.filenames)}")
-        return graphs, model.configmaps_by_name([d.obj for d in docs])
+        return graphs, configmaps
 
 
 def _assumed_source(assume: str) -> CapabilitiesSource:

@@ -60,11 +60,33 @@ class InitOptions:
         )
 
     def validate(self) -> None:
-        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.match(self.name)):
+        from kubectl_dynamo import limits
+        from kubectl_dynamo.dgd.wellformed import LABEL_MESSAGE, is_dns1123_label
+
+        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.fullmatch(self.name)):
             raise UsageError(
                 f"NAME {self.name!r} is not a valid DynamoGraphDeployment name: at most 63 lower-case letters, "
                 "digits and '-', starting and ending with a letter or digit"
             )
+        # every size is an int32 in the CRD, and no cluster has more than MAX_CLUSTER_NODES nodes
+        for flag in ("nodes", "gpus", "replicas", "tp", "pp", "prefill_nodes", "prefill_gpus", "decode_nodes", "decode_gpus"):
+            value = getattr(self, flag)
+            if value is not None and value > limits.INT32_MAX:
+                raise UsageError(f"--{flag.replace('_', '-')} {value} is out of range: at most {limits.INT32_MAX} (int32)")
+        for flag in ("nodes", "prefill_nodes", "decode_nodes"):
+            value = getattr(self, flag)
+            if value is not None and value > limits.MAX_CLUSTER_NODES:
+                raise UsageError(f"--{flag.replace('_', '-')} {value}: a Kubernetes cluster has at most "
+                                 f"{limits.MAX_CLUSTER_NODES} nodes")
+        world = max(self.nodes, self.prefill_nodes or 0, self.decode_nodes or 0) * \
+            max(self.gpus, self.prefill_gpus or 0, self.decode_gpus or 0)
+        if world > limits.INT32_MAX:
+            raise UsageError(f"nodes × gpus = {world} is out of range for a tensor-parallel size: at most {limits.INT32_MAX}")
+        if self.replicas * max(self.nodes, self.prefill_nodes or 0, self.decode_nodes or 0) > limits.MAX_CLUSTER_PODS:
+            raise UsageError(f"--replicas {self.replicas} × nodes is more pods than a Kubernetes cluster runs "
+                             f"({limits.MAX_CLUSTER_PODS})")
+        if self.queue is not None and self.queue.strip() and not is_dns1123_label(self.queue):
+            raise UsageError(f"--queue {self.queue!r} is not a valid KAI-Scheduler queue name: {LABEL_MESSAGE}")
 
     def scaffold_options(self) -> Any:
         from kubectl_dynamo.dgd.scaffold import ScaffoldOptions
@@ -104,10 +126,13 @@ class InitOptions:
 
     def _self_check(self, docs: list[dict]) -> None:
         """init promises output that validate passes; say so on stderr if it ever does not."""
-        from kubectl_dynamo.dgd import model, rules
+        from kubectl_dynamo.dgd import model, rules, wellformed
 
         configmaps = model.configmaps_by_name(docs)
         for doc in docs:
+            unread = wellformed.check(doc) if model.is_dgd(doc) else []
+            if unread:  # e.g. more pods than a cluster runs, over all workers together
+                raise UsageError(f"the flags make a DynamoGraphDeployment no cluster can run: {unread[0].message}")
             if model.is_dgd(doc):
                 for f in rules.validate(model.read_graph(doc, "init"), configmaps):
                     if f.severity != "info":

@@ -108,7 +108,7 @@ class Verbosity(click.ParamType):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         text = str(value).lstrip("=")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²".isdigit() is True
             self.fail(f"log level must be a non-negative integer, not {value!r}", param, ctx)
         return int(text)
 
