@@ -34,6 +34,12 @@ ALIAS_RATIO_HIGH = 4_000_000
 # refuses more than 4300 digits with a ValueError, so the reader stops well before that.
 MAX_INT_DIGITS = 100
 
+# --- answers from the API server ------------------------------------------------------------------
+
+# One response body. Lists are paginated at 500 items, so even a pod page of a large cluster is a few
+# MiB; a server (or something in between) that sends more is not answering a Kubernetes request.
+MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+
 # --- values checked as the API server checks them ------------------------------------------------
 
 # Kubernetes' documented scalability limits ("Considerations for large clusters"): no cluster runs a

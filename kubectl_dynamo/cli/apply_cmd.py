@@ -84,9 +84,6 @@ class ApplyOptions:
         self.globals.log(2, f"server-side apply of {len(planned)} object(s), dry run {self.dry_run}")
         result = apply.apply_all(cluster, planned, dry_run=self.dry_run, force=self.force_conflicts)
         self._print(result, explanations)
-        if result.failed:
-            raise DynamoError(f"{len(result.failed)} of {len(planned)} object(s) failed to apply:\n"
-                              + "\n".join(f"  {p}" for p in result.failed))
         if self.wait:
             return self._wait(cluster, planned)
         return EXIT_OK

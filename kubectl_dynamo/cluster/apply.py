@@ -10,6 +10,12 @@
 3. Then apply for real (unless --dry-run), in dependency order: namespaces and CRDs, then config
    and storage, then workloads, DGDs last. Each object is reported created, configured or
    unchanged by comparing it before and after, bookkeeping fields left out.
+4. A real write that fails after every dry run passed (a 500, a timeout, a webhook that changed its
+   mind) stops the run there and rolls back what it created: those objects are deleted (with the
+   uid as precondition, so nothing recreated meanwhile is touched). An object that existed before
+   was configured, not created; deleting it would lose it, so it stays as applied, and the error
+   names it, as it names any object whose delete failed (issue 10: never a half-applied input that
+   is not said).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Conflict, NotFound, Resource
+from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Conflict, Invalid, NotFound, Resource
 from kubectl_dynamo.errors import ClusterError, DynamoError
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
@@ -65,7 +71,29 @@ class Applied:
 @dataclass
 class ApplyResult:
     applied: list[Applied] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)  # per-object errors of the real apply
+
+
+@dataclass
+class Rollback:
+    """What undoing a failed run did: refs deleted, and refs that stay changed with why."""
+
+    deleted: list[str] = field(default_factory=list)
+    stays: list[str] = field(default_factory=list)
+
+
+class ApplyFailed(DynamoError):
+    """A real write failed after the dry runs passed; what this run created was rolled back.
+    Exit 1 when the server refused the object (409, 422), else 3 (the cluster failed)."""
+
+    def __init__(self, problem: str, rollback: Rollback, cause: ClusterError) -> None:
+        super().__init__(f"apply failed at {problem}", exit_code=1 if isinstance(cause, (Conflict, Invalid)) else 3)
+        self.rollback = rollback
+
+    def lines(self) -> list[str]:
+        rb = self.rollback
+        deleted = ", ".join(f"deleted {r} (created by this run)" for r in rb.deleted) or "nothing was created before the failure"
+        stays = f"stays changed: {', '.join(rb.stays)}" if rb.stays else "nothing stays changed"
+        return [self.message, f"  rolled back: {deleted}", f"  {stays}"]
 
 
 class ApplyRefused(DynamoError):
@@ -144,7 +172,7 @@ def _problem(p: Planned, exc: ClusterError) -> str:
     if isinstance(exc, NotFound):  # an apply PATCH creates: 404 means the namespace is missing
         what = f'namespaces "{p.namespace}" not found' if p.namespace else "the resource is no longer served"
         return f"{p.source}: {p.ref}: {what}"
-    return f"{p.source}: {p.ref}: {exc.message}"
+    return f"{p.source}: {p.ref}: {getattr(exc, 'detail', exc.message)}"
 
 
 def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NONE, force: bool = False) -> ApplyResult:
@@ -175,13 +203,33 @@ def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NO
         return ApplyResult([Applied(p, _action(b, c), c) for p, b, c in zip(planned, befores, checked, strict=True)])
     result = ApplyResult()
     for p, before in zip(planned, befores, strict=True):
-        try:  # kubectl carries on past a failed object and reports them all at the end
+        try:  # kubectl carries on past a failed object; all or nothing means stopping and undoing
             after = cluster.apply(p.resource, body_of(p), namespace=p.namespace, force=force)
         except ClusterError as exc:
-            result.failed.append(_problem(p, exc))
-            continue
+            raise ApplyFailed(_problem(p, exc), roll_back(cluster, result.applied), exc) from exc
         result.applied.append(Applied(p, _action(before, after), after))
     return result
+
+
+def roll_back(cluster: Cluster, applied: list[Applied]) -> Rollback:
+    """Undo a partial run, last applied first: delete what it created, name what it cannot undo."""
+    rb = Rollback()
+    for a in reversed(applied):
+        if a.action == CONFIGURED:
+            rb.stays.insert(0, f"{a.planned.ref} (configured by this run: its previous content is not restored)")
+            continue
+        if a.action != CREATED:
+            continue
+        uid = (a.obj.get("metadata") or {}).get("uid")
+        try:
+            cluster.delete(a.planned.resource, a.planned.namespace, a.planned.name, uid=uid, what=a.planned.ref)
+        except NotFound:
+            pass  # already gone
+        except ClusterError as exc:
+            rb.stays.insert(0, f"{a.planned.ref} (created by this run; deleting it failed: {getattr(exc, 'detail', exc.message)})")
+            continue
+        rb.deleted.insert(0, a.planned.ref)
+    return rb
 
 
 _VOLATILE = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid")

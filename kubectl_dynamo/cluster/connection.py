@@ -29,12 +29,19 @@ class ConnectionOptions:
 
 @dataclass
 class Connection:
-    api: Any  # kubernetes.client.ApiClient
+    api: Any  # kubernetes.client.ApiClient (its Configuration: TLS and credentials)
     context: str | None  # None in-cluster
     namespace: str  # --namespace, else the context's, else "default"
     host: str
     timeout: float | None  # per request, seconds
     user: str | None = None
+    transport: Any = None  # transport.Transport: every request goes through it
+
+    def __post_init__(self) -> None:
+        if self.transport is None:
+            from kubectl_dynamo.cluster.transport import Transport
+
+            self.transport = Transport(self.api.configuration, POOL_SIZE)
 
 
 def _kubeconfig_paths(explicit: str | None) -> str | None:
