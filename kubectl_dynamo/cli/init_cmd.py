@@ -157,26 +157,26 @@ Examples:
   kubectl dynamo init --nodes 2 --gpus 4 --api-version nvidia.com/v1beta1 -o json""",
 )
 @click.argument("name", required=False)
-@click.option("--nodes", type=int, default=1, show_default=True, help="Nodes per worker replica (multinode.nodeCount).")
-@click.option("--gpus", type=int, default=1, show_default=True, help="GPUs per node (resources.limits.gpu).")
+@click.option("--nodes", type=options.Int32(), default=1, show_default=True, help="Nodes per worker replica (multinode.nodeCount).")
+@click.option("--gpus", type=options.Int32(), default=1, show_default=True, help="GPUs per node (resources.limits.gpu).")
 @click.option("--backend", type=click.Choice(("vllm", "sglang", "trtllm")), default="vllm", show_default=True,
               help="Inference engine.")
 @click.option("--model", metavar="NAME", help="Model to serve (Hugging Face id or path).  [default: Qwen/Qwen3-0.6B]")
 @click.option("--image", metavar="IMAGE", help="Runtime image (default: the Dynamo runtime image of the backend).")
-@click.option("--tp", type=int, help="Tensor parallel size (default: nodes × gpus / pp).")
-@click.option("--pp", type=int, help="Pipeline parallel size (default: 1, or nodes × gpus / tp).")
+@click.option("--tp", type=options.Int32(), help="Tensor parallel size (default: nodes × gpus / pp).")
+@click.option("--pp", type=options.Int32(), help="Pipeline parallel size (default: 1, or nodes × gpus / tp).")
 @click.option("--mode", type=click.Choice(("agg", "disagg")), default="agg", show_default=True,
               help="Aggregated workers, or disaggregated prefill and decode workers.")
-@click.option("--replicas", type=int, default=1, show_default=True, help="Replicas of each worker.")
+@click.option("--replicas", type=options.Int32(), default=1, show_default=True, help="Replicas of each worker.")
 @click.option("--orchestrator", type=click.Choice(("auto", "grove", "lws")), default="auto", show_default=True,
               help='Multinode orchestrator; lws writes nvidia.com/enable-grove: "false".')
 @click.option("--queue", metavar="QUEUE", help="KAI-Scheduler queue (nvidia.com/kai-scheduler-queue; Grove path only).")
 @click.option("--api-version", type=click.Choice(("nvidia.com/v1alpha1", "nvidia.com/v1beta1")),
               default="nvidia.com/v1alpha1", show_default=True, help="DynamoGraphDeployment API version.")
-@click.option("--prefill-nodes", type=int, help="Nodes per prefill replica (disagg; default --nodes).")
-@click.option("--prefill-gpus", type=int, help="GPUs per prefill node (disagg; default --gpus).")
-@click.option("--decode-nodes", type=int, help="Nodes per decode replica (disagg; default --nodes).")
-@click.option("--decode-gpus", type=int, help="GPUs per decode node (disagg; default --gpus).")
+@click.option("--prefill-nodes", type=options.Int32(), help="Nodes per prefill replica (disagg; default --nodes).")
+@click.option("--prefill-gpus", type=options.Int32(), help="GPUs per prefill node (disagg; default --gpus).")
+@click.option("--decode-nodes", type=options.Int32(), help="Nodes per decode replica (disagg; default --nodes).")
+@click.option("--decode-gpus", type=options.Int32(), help="GPUs per decode node (disagg; default --gpus).")
 @options.output_option(*FORMATS, default="yaml")
 def init(name: str | None, **flags: Any) -> int:
     """Print a DynamoGraphDeployment sized for NODES × GPUS, with matching engine parallelism.

@@ -9,9 +9,9 @@ callers may handle. No error is ever read as "absent" except a real 404.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -161,12 +161,37 @@ class Cluster:
                             what=what or f"{resource.plural}/{name}")
 
     def parallel(self, *calls: Callable[[], T]) -> list[T]:
-        """Run independent reads at once; the first error (in call order) is raised."""
+        """Run independent reads at once (8 at a time); the first error (in call order) is raised.
+
+        Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter
+        exit, so Ctrl-C during a stalled read would wait for that read's deadline (issue 10)."""
         if len(calls) == 1:
             return [calls[0]()]
-        with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
-            futures = [pool.submit(c) for c in calls]
-            return [f.result() for f in futures]
+        results: list[Any] = [None] * len(calls)
+        errors: list[BaseException | None] = [None] * len(calls)
+        todo = list(enumerate(calls))
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    i, call = todo.pop(0)
+                try:
+                    results[i] = call()
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                    errors[i] = exc
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(8, len(calls)))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for exc in errors:
+            if exc is not None:
+                raise exc
+        return results
 
     # --- discovery --------------------------------------------------------------------------------
 

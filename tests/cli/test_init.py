@@ -139,10 +139,13 @@ def test_output_passes_the_real_crd_schema(api, backend):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--nodes", "10000000000"], "--nodes 10000000000 is out of range: at most 2147483647 (int32)"),
-        (["--replicas", "10000000000"], "--replicas 10000000000 is out of range: at most 2147483647 (int32)"),
-        (["--gpus", "3000000000"], "--gpus 3000000000 is out of range"),
-        (["--tp", "2147483648", "--nodes", "2"], "--tp 2147483648 is out of range"),
+        (["--nodes", "10000000000"], 'invalid argument "10000000000" for "--nodes" flag: value out of range (int32: at most 2147483647)'),
+        (["--replicas", "10000000000"], 'invalid argument "10000000000" for "--replicas" flag: value out of range'),
+        (["--gpus", "3000000000"], 'invalid argument "3000000000" for "--gpus" flag: value out of range'),
+        (["--tp", "2147483648", "--nodes", "2"], 'invalid argument "2147483648" for "--tp" flag: value out of range'),
+        (["--nodes", "٤"], 'invalid argument "٤" for "--nodes" flag: not a whole number (ASCII digits)'),
+        (["--gpus", " 4"], 'invalid argument " 4" for "--gpus" flag: not a whole number'),
+        (["--replicas", "1_000"], 'invalid argument "1_000" for "--replicas" flag: not a whole number'),
         (["--nodes", "100000"], "--nodes 100000: a Kubernetes cluster has at most 5000 nodes"),
         (["--nodes", "5000", "--gpus", "1000000"], "nodes × gpus = 5000000000 is out of range"),
         (["--nodes", "100", "--replicas", "2000"], "--replicas 2000 × nodes is more pods than a Kubernetes cluster runs (150000)"),
@@ -150,7 +153,8 @@ def test_output_passes_the_real_crd_schema(api, backend):
         (["--queue", "Q"], "--queue 'Q' is not a valid KAI-Scheduler queue name"),
         (["--queue", "q\n"], "is not a valid KAI-Scheduler queue name"),
     ],
-    ids=["nodes above int32", "replicas above int32", "gpus above int32", "tp above int32", "more nodes than a cluster",
+    ids=["nodes above int32", "replicas above int32", "gpus above int32", "tp above int32", "an arabic-indic digit",
+         "a leading space", "an underscore", "more nodes than a cluster",
          "a tensor-parallel size above int32", "more pods than a cluster", "a queue with a space", "an upper-case queue",
          "a queue with a newline"],
 )

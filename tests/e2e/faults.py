@@ -69,6 +69,7 @@ class Seen:
     headers: dict[str, str]
     body: bytes
     fault: str | None  # the action applied, if any
+    client_cn: str | None = None  # the CN of the client certificate the plugin presented
 
 
 class FaultProxy:
@@ -80,6 +81,8 @@ class FaultProxy:
         cert, key = server_cert or (str(pki / "apiserver.crt"), str(pki / "apiserver.key"))
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
+        ctx.verify_mode = ssl.CERT_OPTIONAL  # a client certificate is recorded when one is offered
+        ctx.load_verify_locations(str(pki / "ca.crt"))
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
         self.closing = threading.Event()
@@ -146,7 +149,7 @@ class FaultProxy:
         with self._lock:
             fault = next((f for f in self.faults if f.take(line)), None)
             self.seen.append(Seen(h.command, h.path, {k.lower(): v for k, v in h.headers.items()}, body,
-                                  fault.action if fault else None))
+                                  fault.action if fault else None, _client_cn(h.connection)))
         action = fault.action if fault else None
         if action == STALL:
             self.closing.wait(120)
@@ -210,6 +213,18 @@ class FaultProxy:
         self._head(h, status, headers, len(data))
         h.wfile.write(data)
         h.wfile.flush()
+
+
+def _client_cn(conn: Any) -> str | None:
+    try:
+        peer = conn.getpeercert()
+    except (AttributeError, ValueError, OSError):
+        return None
+    for rdn in (peer or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None
 
 
 def _hard_close(h: BaseHTTPRequestHandler) -> None:

@@ -73,7 +73,9 @@ def problems(ans: Answer, says: tuple[str, ...], allowed: tuple[int, ...]) -> li
         found.append(f"the output does not name {missing}")
     if UNSAFE.search(out):
         found.append(f"a raw control character was printed: {UNSAFE.search(out).group()!r}")
-    if ans.result.exit_code in (2, 3) and len(ans.result.stderr.strip().splitlines()) != 1:
+    # one line, plus kubectl's "See '... -h' for help and examples." after a usage error
+    lines = [line for line in ans.result.stderr.strip().splitlines() if not line.startswith("See '")]
+    if ans.result.exit_code in (2, 3) and len(lines) != 1:
         found.append(f"an unusable input should be one line on stderr, got {ans.result.stderr!r}")
     if ans.peak > MEMORY_BYTES:
         found.append(f"peaked at {ans.peak / 2**20:.0f} MiB")

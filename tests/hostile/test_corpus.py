@@ -33,3 +33,45 @@ def test_every_command_answers_a_hostile_input_with_one_clear_line(case, command
     if command == "validate -o json" and ans.result.exit_code == 1:
         report = ans.result.json()  # machine output stays parseable, whatever the input held
         assert report["kind"] == "ValidationReport" and report["summary"]["errors"] >= 1
+
+
+# --- init over hostile flag values ------------------------------------------------------------------
+
+ESC = "\x1b"
+INIT_CASES: list[tuple[str, list[str]]] = [
+    *[(f"--{flag} {why}", [f"--{flag}", value]) for flag in ("nodes", "gpus", "replicas", "tp", "pp")
+      for why, value in (("above int32", "10000000000"), ("int32 + 1", "2147483648"), ("negative", "-3"), ("zero", "0"),
+                         ("an arabic-indic digit", "٤"), ("a fullwidth digit", "４"), ("a superscript", "²"),
+                         ("a leading space", " 4"), ("an underscore", "1_0"), ("hex", "0x8"), ("empty", ""),
+                         ("a float", "2.0"), ("5000 digits", "9" * 5000))],
+    *[(f"NAME {why}", [value]) for why, value in (("upper-case", "LLM"), ("cyrillic", "llм"), ("a path", "../.."),
+                                                   ("a newline", "llm\n"), ("a right-to-left mark", "llm\u200f"),
+                                                   ("a terminal escape", "l" + ESC + "]0;x\x07"), ("64 characters", "a" * 64),
+                                                   ("empty", ""), ("a dot", "a.b"))],
+    *[(f"--queue {why}", ["--queue", value]) for why, value in (("with a space", "my queue"), ("upper-case", "Q"),
+                                                                 ("64 characters", "q" * 64), ("a bell", "q\x07"),
+                                                                 ("a newline", "q\nx"))],
+    *[(f"--{flag} with {why}", [f"--{flag}", value]) for flag in ("model", "image")
+      for why, value in (("a clear-screen escape", "m" + ESC + "[2J"), ("a newline", "a\nb: c"),
+                         ("a right-to-left override", "a\u202eb"), ("a C1 control", "a\x9bb"), ("4000 characters", "m" * 4000))],
+    ("--nodes 100000 (more than a cluster)", ["--nodes", "100000"]),
+    ("--replicas × nodes beyond a cluster", ["--nodes", "5000", "--replicas", "31"]),
+    ("--pp that does not divide", ["--nodes", "2", "--gpus", "3", "--pp", "4"]),
+    ("disagg sizes with agg", ["--prefill-nodes", "2"]),
+]
+
+
+def test_the_init_corpus_is_large_enough():
+    assert len(INIT_CASES) >= 80
+
+
+@pytest.mark.parametrize("args", [a for _, a in INIT_CASES], ids=[i for i, _ in INIT_CASES])
+def test_init_answers_hostile_flags_with_a_usage_error_or_a_manifest_validate_passes(args):
+    ans = answer(["init", *args], "")
+    assert problems(ans, (), (0, 2)) == [], ans.output[:2000]
+    if ans.result.exit_code == 2:
+        assert ans.result.stdout == "" and ans.result.stderr.startswith("error: ")
+        return
+    # what init accepted is a manifest validate passes and the terminal guard never had to touch
+    checked = answer(["validate", "-f", "-"], ans.result.stdout)
+    assert checked.result.exit_code == 0, checked.output
