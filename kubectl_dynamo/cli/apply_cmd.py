@@ -77,6 +77,8 @@ class ApplyOptions:
         inputs.configmaps(docs)  # a ConfigMap of the wrong shape is unusable input, before any request
         if not docs:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
+        if not self.skip_checks:
+            self._refuse_unreadable(docs)
         self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
         cluster = session.open_cluster(self.globals.connection_options())
         planned = apply.plan(cluster, [(d.obj, d.where) for d in docs], cluster.conn.namespace, self.globals.namespace_given)
@@ -87,6 +89,22 @@ class ApplyOptions:
         if self.wait:
             return self._wait(cluster, planned)
         return EXIT_OK
+
+    def _refuse_unreadable(self, docs: list) -> None:
+        """A DGD with a field of the wrong type (or an unknown version) is refused before the
+        cluster is asked anything: no check or server could make more of it."""
+        from kubectl_dynamo.dgd import capabilities, wellformed
+        from kubectl_dynamo.report.apply_text import render_checks
+        from kubectl_dynamo.report.color import PLAIN
+
+        caps = capabilities.assumed("none", None)
+        exps = [wellformed.unread_explanation(d.obj, d.where, caps, found) for d in docs
+                if wellformed.is_dgd_kind(d.obj) for found in [wellformed.check(d.obj)] if found]
+        if exps:
+            render_checks(exps, self.err, self.palette or PLAIN)
+            names = ", ".join(e.name or e.source for e in exps)
+            raise DynamoError(f"apply refused: {names} {'has' if len(exps) == 1 else 'have'} errors; nothing was "
+                              "applied (fix them, or pass --skip-checks to let the server judge)")
 
     def _check(self, cluster: Cluster, planned: list[Planned], objs: list[dict]) -> list[tuple[Planned, Explanation]]:
         """Explain every DGD against the live capabilities; refuse the whole input on an error."""
