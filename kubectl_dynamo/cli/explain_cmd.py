@@ -64,11 +64,15 @@ def live_graphs(globals_: GlobalOptions, name: str) -> tuple[Graph, dict[str, di
     engine settings), name -> data; a ConfigMap that is missing or forbidden is left out."""
     from kubectl_dynamo.cluster import dgds
     from kubectl_dynamo.cluster.client import Forbidden, NotFound
-    from kubectl_dynamo.dgd import model
+    from kubectl_dynamo.dgd import wellformed
+    from kubectl_dynamo.inputs import Document
 
     cluster = _cluster(globals_)
     namespace = cluster.conn.namespace
-    graph = model.read_graph(dgds.get_dgd(cluster, namespace, name), "cluster")
+    obj = dgds.get_dgd(cluster, namespace, name)
+    graph, _ = wellformed.read(obj, "cluster")
+    if graph is None:  # a CRD without a full schema lets wrong types through: say so, do not crash
+        return Document(obj=obj, source="cluster"), {}  # type: ignore[return-value]
     names = sorted({str(v["configMap"]["name"]) for svc in graph.services for v in svc.volumes
                     if isinstance(v, dict) and isinstance(v.get("configMap"), dict) and v["configMap"].get("name")})
 

@@ -41,3 +41,18 @@ def test_nothing_was_written(_control_plane, target):
     for path in (f"/apis/nvidia.com/v1alpha1/namespaces/{ns}/dynamographdeployments",
                  f"/api/v1/namespaces/{ns}/configmaps"):
         assert _control_plane.request("GET", path)["items"] == [], path
+
+
+def test_a_live_dgd_with_a_field_of_the_wrong_type_is_explained_not_a_crash(cluster, project_crds, namespace):
+    """The test CRD (like a CRD without a full schema) lets a string through where env is a list:
+    `explain NAME` names the field instead of raising TypeError."""
+    obj = {"apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment", "metadata": {"name": "odd"},
+           "spec": {"services": {"worker": {"componentType": "worker", "replicas": 1,
+                                            "extraPodSpec": {"mainContainer": {"image": "x", "env": "A=1"}}}}}}
+    cluster.custom.create_namespaced_custom_object("nvidia.com", "v1alpha1", namespace, "dynamographdeployments", obj)
+    from ..cli.conftest import cli
+
+    res = cli("--kubeconfig", cluster.kubeconfig, "explain", "odd", "-n", namespace)
+    assert res.exit_code == 1, res.stderr
+    assert "spec.services.worker.extraPodSpec.mainContainer.env: expected a list of mappings, found a string" in res.stdout
+    assert "unexpected" not in res.stderr
