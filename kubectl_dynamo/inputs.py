@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from kubectl_dynamo import limits
-from kubectl_dynamo.cli.errors import InputError
+from kubectl_dynamo.errors import InputError
 
 STDIN = "-"
 MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")

@@ -30,17 +30,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.errors import ClusterError, CredentialError
 
 EXEC_API_VERSIONS = ("client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1")
 MAX_EXEC_OUTPUT = 1024 * 1024  # an ExecCredential is a few KiB
-
-
-class CredentialError(ClusterError):
-    """`getting credentials: ...` (exit 3), as kubectl words it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(f"getting credentials: {message}")
 
 
 # --- key material in memory ------------------------------------------------------------------------

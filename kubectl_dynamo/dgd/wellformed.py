@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from kubectl_dynamo import limits
+from kubectl_dynamo.contracts.explanation import PATHWAY_FAILED, Explanation, TraceStep
 from kubectl_dynamo.dgd.capabilities import Capabilities
-from kubectl_dynamo.dgd.explanation import PATHWAY_FAILED, Explanation, TraceStep
 from kubectl_dynamo.dgd.fields import (
     INTEGER,
     LIST,
