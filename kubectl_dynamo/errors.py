@@ -141,7 +141,8 @@ class ApplyFailed(DynamoError):
     Exit 1 when the server refused the object (409, 422), else 3 (the cluster failed)."""
 
     def __init__(self, problem: str, rollback: Rollback, cause: ClusterError) -> None:
-        super().__init__(f"apply failed at {problem}", exit_code=1 if isinstance(cause, (Conflict, Invalid)) else 3)
+        super().__init__(f"apply failed at {problem}")
+        self.exit_code = EXIT_FINDINGS if isinstance(cause, (Conflict, Invalid)) else EXIT_CLUSTER
         self.rollback = rollback
 
     def lines(self) -> list[str]:
