@@ -7,9 +7,10 @@ merge needs them; state/log_lines strips them again unless asked for). Each stre
 kept with it (a 400 from the kubelet names a container that is not running, a 403 says pods/log
 is not allowed), so one bad pod never hides the others.
 
-The streaming GET goes through the connection's HTTP pool: connect and each wait for data are
-bounded by `--request-timeout`, except a followed stream's waits, which may be silent for as long
-as the container says nothing (kubectl logs -f has no read timeout either).
+The streaming GET goes through the connection's transport (cluster/transport.Transport.stream):
+connecting and the answer's head are bounded by `--request-timeout`, and so is each wait for more
+of a whole log; a followed stream may stay silent for as long as the container says nothing
+(kubectl logs -f has no read timeout either).
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 from kubectl_dynamo.cluster.client import Cluster, api_error
 from kubectl_dynamo.errors import ClusterError
 from kubectl_dynamo.state.log_lines import LineBuffer, LogLine, parse_lines
 from kubectl_dynamo.state.log_streams import LogStream
-
-CHUNK = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -84,48 +83,26 @@ def open_log(cluster: Cluster, path: str, query: dict[str, Any], follow: bool) -
     incrementally); a non-2xx answer raises the ClusterError family with the server's message."""
     import codecs
 
-    import urllib3
-    from urllib3.exceptions import HTTPError
-
     from kubectl_dynamo.cluster.client import transport_error
+    from kubectl_dynamo.cluster.transport import Response, TransportError
 
-    api = cluster.conn.api
-    cfg = api.configuration
-    headers = {"Accept": "*/*"}
-    for setting in cfg.auth_settings().values():  # the bearer token, refreshed when the client can
-        if setting.get("in") == "header" and setting.get("value"):
-            headers[setting["key"]] = setting["value"]
     timeout = cluster.conn.timeout
-    url = cfg.host.rstrip("/") + path + "?" + urlencode(query)
+    what = f'pods "{unquote(path.rsplit("/", 2)[-2])}"'
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
     try:
-        resp = api.rest_client.pool_manager.request(
-            "GET", url, headers=headers, preload_content=False, retries=False, redirect=False,
-            timeout=urllib3.Timeout(connect=timeout, read=None if follow else timeout))
-    except (HTTPError, OSError) as exc:
-        raise transport_error(exc, cluster.conn) from exc
-    try:
-        if not 200 <= resp.status <= 299:
-            raise api_error(_Answer(resp.status, resp.reason, resp.read()), f'pods "{unquote(path.rsplit("/", 2)[-2])}"')
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        try:
-            for chunk in resp.stream(CHUNK, decode_content=True):
-                text = decoder.decode(chunk)
-                if text:
-                    yield text
-        except (HTTPError, OSError) as exc:
-            raise transport_error(exc, cluster.conn) from exc
-        rest = decoder.decode(b"", final=True)
-        if rest:
-            yield rest
-    finally:
-        resp.release_conn()
-
-
-class _Answer:
-    """What api_error reads from a failed answer (status, reason, body)."""
-
-    def __init__(self, status: int, reason: str | None, body: bytes) -> None:
-        self.status, self.reason, self.body = status, reason, body.decode("utf-8", "replace")
+        body = cluster.conn.transport.stream(path, params=list(query.items()), headers={"Accept": "*/*"},
+                                             timeout=timeout, idle=None if follow else timeout)
+        if isinstance(body, Response):
+            raise api_error(body, what)
+        for chunk in body:
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+    except TransportError as exc:
+        raise transport_error(exc, cluster.conn, f"GET {path}") from exc
+    rest = decoder.decode(b"", final=True)
+    if rest:
+        yield rest
 
 
 def read_all(cluster: Cluster, namespace: str, streams: Iterable[LogStream], options: LogOptions,

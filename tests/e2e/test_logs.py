@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -111,17 +112,26 @@ def test_follow_prints_lines_as_they_arrive(gang):
                              "--kubeconfig", c.kubeconfig], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env={**os.environ, "NO_COLOR": "1"}, cwd=str(kube.REPO_ROOT))
     seen: list[str] = []
+    arrived: queue.Queue[str | None] = queue.Queue()
+
+    def reader() -> None:  # each line as the process writes it (a pipe: it flushes per line)
+        for raw in proc.stdout:
+            arrived.put(raw.decode().rstrip("\n"))
+        arrived.put(None)
+
+    threading.Thread(target=reader, daemon=True).start()
 
     def until(text: str, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while not any(text in line for line in seen):
             left = deadline - time.monotonic()
             assert left > 0, f"{text!r} never arrived; got {seen}"
-            ready, _, _ = select.select([proc.stdout], [], [], left)
-            if ready:
-                line = proc.stdout.readline().decode()
-                assert line, f"the stream ended; stderr: {proc.stderr.read().decode()}"
-                seen.append(line.rstrip("\n"))
+            try:
+                line = arrived.get(timeout=left)
+            except queue.Empty:
+                continue
+            assert line is not None, f"the stream ended; stderr: {proc.stderr.read().decode()}"
+            seen.append(line)
 
     try:
         until("NCCL WARN Call to connect returned Connection refused")  # the lines so far, each stream's

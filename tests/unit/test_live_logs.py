@@ -274,3 +274,16 @@ def test_line_printer_colours_the_prefix_by_rank_and_writes_json_lines():
     LinePrinter(out, fmt="json", palette=Palette(True)).write(LogLine(S2, None, "b"))
     assert json.loads(out.getvalue())["text"] == "b" and "\033" not in out.getvalue()
     assert file_text([LogLine(S1, "2026-05-01T12:00:00Z", "a")], timestamps=False) == "a\n"
+
+
+def test_every_rank_colour_passes_the_terminal_guard():
+    import io
+
+    from kubectl_dynamo.report.color import SERIES, Palette
+    from kubectl_dynamo.report.terminal import SafeStream
+
+    out = io.StringIO()
+    guarded = SafeStream(out, lambda: True)
+    for i in range(len(SERIES)):
+        guarded.write(Palette(True).series(i, f"[r{i}]") + "\n")
+    assert "^[" not in out.getvalue() and out.getvalue().count("\033[0m") == len(SERIES)
