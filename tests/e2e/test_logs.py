@@ -175,3 +175,27 @@ def test_prefixes_coloured_by_rank_only_when_asked_or_on_a_terminal(gang):
     coloured = run(c, "logs", "llm", "-n", ns, "--color", "always").stdout.splitlines()
     assert coloured[0] == "\033[36m[decode/leader-0]\033[0m INFO starting vLLM engine, rank 0 of 2"
     assert coloured[1].startswith("\033[32m[decode/worker-1]\033[0m ")
+
+
+def test_gated_pods_are_named_with_grove_s_gate(crd_source, scheduling_cluster, scheduling_namespace):
+    """Grove creates a gang's pods gated until their PodGang exists: the scheduler leaves them
+    alone, and logs says so once per pod instead of an error per request."""
+    c, ns = scheduling_cluster, scheduling_namespace
+    c.install_crd_sets(crd_source, sets=["dynamo", "grove"])
+    gpu_nodes(c)
+    leader, worker = vllm_gang(c, ns, "llm")
+    c.wait_for_pods(ns, [leader, worker])
+    c.write_log(ns, leader, "main", [(T0, "INFO rank 0 up")])
+    c.write_log(ns, worker, "main", [(T0 + SEC, "INFO rank 1 up")])
+    c.submit_pod(ns, "llm-0-decode-1-decode-ldr-bgate", gpus=4, scheduling_gates=["grove.io/podgang-pending-creation"],
+                 labels={"nvidia.com/dynamo-graph-deployment-name": "llm", "nvidia.com/dynamo-component": "decode",
+                         "grove.io/podclique": "llm-0-decode-1-decode-ldr", "grove.io/podgang": "llm-0-decode-1",
+                         "grove.io/podcliquescalinggroup": "llm-0-decode",
+                         "grove.io/podcliquescalinggroup-replica-index": "1"})
+    res = run(c, "logs", "llm", "-n", ns)
+    assert res.exit_code == 0
+    assert res.stdout.splitlines() == ["[decode[0]/leader-0] INFO rank 0 up", "[decode[0]/worker-1] INFO rank 1 up"]
+    (line,) = res.stderr.splitlines()
+    assert line.startswith("[decode[1]/leader-0] llm-0-decode-1-decode-ldr-bgate: SchedulingGated: Grove holds the pod "
+                           "with gate grove.io/podgang-pending-creation until PodGang llm-0-decode-1 exists")
+    assert "does not exist yet: Grove has not created it" in line
