@@ -233,7 +233,8 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> La
         steps.append("<wait up to 300 s for every worker hostname to resolve>")
     steps.append('mpirun $([ "$(id -u)" = "0" ] && echo --allow-run-as-root) ' + shlex.join(leader[1:]) + " bash -c "
                  + shlex.quote("trtllm-llmapi-launch " + original))
-    worker = ["sshd", "-D", "-p", MPI_SSH_PORT]
+    # setupWorkerContainer: sshd takes its port from the sshd_config it writes into $HOME/.ssh
+    worker = ["/usr/sbin/sshd", "-D", "-f", "$HOME/.ssh/sshd_config"]
     extras = [f"secret {MPI_SSH_SECRET} mounted read-only at /ssh-pk (copied into the DGD namespace)",
               "env OMPI_MCA_orte_keep_fqdn_hostnames=1",
               f"workers: liveness/startup probes removed, readiness = TCP {MPI_SSH_PORT}"]
@@ -241,7 +242,8 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> La
         extras.append("Grove StartupType Explicit: the leader clique starts after the worker cliques")
     reason = f"TensorRT-LLM multinode: one MPI job of {n} × {trtllm_gpus_per_node(svc)} = {total} ranks over SSH port {MPI_SSH_PORT}"
     return LaunchPlan("mpirun", leader, worker, "/bin/sh -c " + shlex.quote(" && ".join(steps)),
-                      "/bin/sh -c " + shlex.quote(f"<generate host keys in $HOME/.ssh> && sshd -D -p {MPI_SSH_PORT}"),
+                      "/bin/sh -c " + shlex.quote(f"<install the /ssh-pk key, host keys and an sshd_config with Port {MPI_SSH_PORT} "
+                                                  "in $HOME/.ssh> && " + " ".join(worker)),
                       reason, extras)
 
 

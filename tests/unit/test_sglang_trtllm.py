@@ -244,8 +244,17 @@ def test_mpirun_ssh_runs_on_port_2222():
     plan = _trtllm_plan()
     assert _opt(plan.leader_args, "plm_rsh_args").startswith("-p 2222 ")
     assert plan.leader_args[plan.leader_args.index("--mca"):][:3] == ["--mca", "pml", "ob1"]
-    assert plan.worker_args == ["sshd", "-D", "-p", "2222"]
     assert "--oversubscribe" in plan.leader_args
+
+
+def test_mpirun_workers_run_sshd_with_the_config_they_write():
+    """setupWorkerContainer (1.1): `/usr/sbin/sshd -D -f $HOME/.ssh/sshd_config`, the port (2222) is
+    in that file; found by the real-operator comparison (explain said `sshd -D -p 2222`)."""
+    plan = _trtllm_plan()
+    assert plan.worker_args == ["/usr/sbin/sshd", "-D", "-f", "$HOME/.ssh/sshd_config"]
+    script = shlex.split(plan.worker_command)[2]
+    assert script.endswith(" && /usr/sbin/sshd -D -f $HOME/.ssh/sshd_config")
+    assert "Port 2222" in script
 
 
 @pytest.mark.parametrize(
