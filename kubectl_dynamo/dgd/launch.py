@@ -215,6 +215,13 @@ def trtllm_gpus_per_node(svc: Service) -> int:
     return 0
 
 
+def _mpirun_words(args: list[str]) -> str:
+    """mpirun's arguments as setupLeaderContainer writes them into the shell script: the host list
+    bare (on LWS it holds $(...) substitutions the shell must run) and plm_rsh_args in double
+    quotes (so $HOME expands)."""
+    return " ".join(f'"{a}"' if i and args[i - 1] == "plm_rsh_args" else a for i, a in enumerate(args))
+
+
 def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> LaunchPlan:
     n = svc.node_count
     total = n * trtllm_gpus_per_node(svc)
@@ -231,7 +238,7 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> La
     steps = ["<install the /ssh-pk key into $HOME/.ssh>"]
     if dep.dns_wait:
         steps.append("<wait up to 300 s for every worker hostname to resolve>")
-    steps.append('mpirun $([ "$(id -u)" = "0" ] && echo --allow-run-as-root) ' + shlex.join(leader[1:]) + " bash -c "
+    steps.append('mpirun $([ "$(id -u)" = "0" ] && echo --allow-run-as-root) ' + _mpirun_words(leader[1:]) + " bash -c "
                  + shlex.quote("trtllm-llmapi-launch " + original))
     # setupWorkerContainer: sshd takes its port from the sshd_config it writes into $HOME/.ssh
     worker = ["/usr/sbin/sshd", "-D", "-f", "$HOME/.ssh/sshd_config"]

@@ -284,6 +284,17 @@ def test_leader_wraps_the_original_command_in_trtllm_llmapi_launch():
                                                     "--trtllm.tensor_parallel_size 8"))
 
 
+@pytest.mark.parametrize("c", [pytest.param(GROVE, id="grove"), pytest.param(LWS, id="lws")])
+def test_leader_script_leaves_hosts_to_the_shell_and_double_quotes_plm_rsh_args(c):
+    """setupLeaderContainer: `-H <hosts>` bare, so the LWS hosts' $(echo ... | sed ...) runs, and
+    `--mca plm_rsh_args "-p 2222 ... $HOME/.ssh/id_rsa"`, so $HOME expands; found by the real-operator
+    comparison (explain single-quoted both, which the shell would not expand)."""
+    plan = _trtllm_plan(c)
+    script = shlex.split(plan.leader_command)[2]
+    assert f" -H {_opt(plan.leader_args, '-H')} --mca pml ob1 " in script
+    assert ' --mca plm_rsh_args "-p 2222 -o StrictHostKeyChecking=no -i $HOME/.ssh/id_rsa" ' in script
+
+
 def test_mpirun_forwards_container_env_names():
     plan = _trtllm_plan(env=[{"name": "MY_FLAG", "value": "1"}])
     forwarded = [plan.leader_args[i + 1] for i, a in enumerate(plan.leader_args) if a == "-x"]
