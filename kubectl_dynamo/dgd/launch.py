@@ -234,7 +234,12 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> La
               f"-p {MPI_SSH_PORT} -o StrictHostKeyChecking=no -i $HOME/.ssh/id_rsa"]
     for name in env:
         leader += ["-x", name]
-    original = shlex.join(svc.command + svc.args)
+    # setupLeaderContainer: a python command is quoted word by word; otherwise (sh -c "...") the args
+    # are the command line and go in as they are
+    if svc.command and _PYTHON.match(svc.command[0]):
+        original = shlex.join(svc.command + svc.args)
+    else:
+        original = " ".join(svc.args or svc.command)
     steps = ["<install the /ssh-pk key into $HOME/.ssh>"]
     if dep.dns_wait:
         steps.append("<wait up to 300 s for every worker hostname to resolve>")

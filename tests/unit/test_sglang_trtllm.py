@@ -26,6 +26,7 @@ from .builders import (
     findings,
     frontend,
     one,
+    service,
     service_plan,
     sglang_worker,
     trtllm_worker,
@@ -282,6 +283,18 @@ def test_leader_wraps_the_original_command_in_trtllm_llmapi_launch():
     assert "mpirun $([ \"$(id -u)\" = \"0\" ] && echo --allow-run-as-root) --oversubscribe -n 8" in script
     assert script.endswith("bash -c " + shlex.quote("trtllm-llmapi-launch python3 -m dynamo.trtllm --model-path Qwen/Qwen3-0.6B "
                                                     "--trtllm.tensor_parallel_size 8"))
+
+
+def test_leader_launches_the_script_of_a_shell_wrapped_command():
+    """setupLeaderContainer: with `command: [sh, -c]` the args are the command line, so mpirun runs
+    `trtllm-llmapi-launch <script>`, not `... sh -c <script>` (the DeepSeek GB200 recipe); found by
+    the real-operator comparison."""
+    worker = service(args=["python3 -m dynamo.trtllm --model-path m --extra-engine-args /c/e.yaml"], nodes=2, gpu="4",
+                     command=["/bin/sh", "-c"])
+    plan = service_plan(_doc(worker, backend="trtllm"), GROVE).launch
+    script = shlex.split(plan.leader_command)[2]
+    assert script.endswith("bash -c " + shlex.quote("trtllm-llmapi-launch python3 -m dynamo.trtllm --model-path m "
+                                                    "--extra-engine-args /c/e.yaml"))
 
 
 @pytest.mark.parametrize("c", [pytest.param(GROVE, id="grove"), pytest.param(LWS, id="lws")])
