@@ -58,6 +58,10 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
 
     services = [_service_plan(graph, svc, decision, caps, configmaps, use_kai, queue, queue_exists, creating)
                 for svc in graph.services]
+    if use_kai and queue_exists is False:
+        # DetermineKaiSchedulerQueue fails the DGD before the PodCliqueSet is generated
+        for plan in services:
+            plan.workload, plan.objects = None, []
     findings = validate(graph, configmaps, version) + list(_cluster_findings(graph, caps, decision, services, use_kai, queue, queue_exists))
     return Explanation(
         objects=graph_objects(graph, decision.pathway, services, version),
@@ -75,7 +79,7 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
 def graph_objects(graph: Graph, decision_pathway: str, services: list[ServicePlan], version: str) -> list[ObjectRef]:
     """Objects made once per DGD rather than per service."""
     out: list[ObjectRef] = []
-    if decision_pathway == PATHWAY_GROVE:
+    if decision_pathway == PATHWAY_GROVE and any(s.workload for s in services):
         out.append(ObjectRef("PodCliqueSet", graph.name))
     # reconcileWaitLeaderConfigMap (#7954): every DGD with a multinode service, from 1.1 on
     if decision_pathway != PATHWAY_FAILED and graph.has_multinode and versions.at_least(version, versions.WAIT_FOR_LEADER_INIT):

@@ -232,6 +232,19 @@ def test_failed_pathway_creates_nothing():
     assert worker.launch.mode == "none" and "no multinode orchestrator" in worker.launch.reason
 
 
+@pytest.mark.parametrize(("queues", "made"), [pytest.param({"dynamo"}, True, id="queue exists: PodCliqueSet made"),
+                                              pytest.param(set(), False, id="queue missing: nothing made"),
+                                              pytest.param(None, True, id="queues unknown offline: assumed made")])
+def test_a_missing_kai_queue_fails_the_dgd_before_the_podcliqueset(queues, made):
+    """The queue is checked while the PodCliqueSet is generated, so with the queue missing the
+    operator makes no Grove object (the wait-leader ConfigMap comes earlier); found by the
+    real-operator comparison."""
+    e = explain(_worker_doc(), caps(grove=True, kai=True, queues=queues))
+    assert ("PodCliqueSet" in [o.kind for o in e.objects]) is made
+    assert all(bool(s.objects) is made and (s.workload is not None) is made for s in e.services)
+    assert "ConfigMap" in [o.kind for o in e.objects]
+
+
 def test_wait_leader_configmap_exists_for_any_multinode_dgd_on_operator_1_1():
     doc = dgd({"worker": sglang_worker(args=["--tp", "8"], nodes=2, gpu="4")})
     assert {"kind": "ConfigMap", "name": "demo-wait-leader-script"} in [o.to_dict() for o in explain(doc, caps(grove=True)).objects]
