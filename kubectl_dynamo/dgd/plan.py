@@ -156,8 +156,12 @@ def _workload(graph: Graph, svc: Service, pathway: str) -> tuple[str | None, lis
         objs = [ObjectRef("DynamoComponentDeployment", dcd)]
         if not svc.is_multinode:
             return "Deployment", objs + [ObjectRef("Deployment", dcd)]
+        # the PodGroup comes first; generateLeaderWorkerSet refuses templates without command and
+        # args or without a GPU limit (LWS_NO_COMMAND, LWS_NO_GPU_LIMIT), so no LeaderWorkerSet then
+        refused = not svc.command or not svc.args or svc.gpu_limit is None
         for i in range(svc.effective_replicas):
-            objs += [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i)), ObjectRef("PodGroup", lws_instance(dcd, i))]
+            objs += [] if refused else [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i))]
+            objs += [ObjectRef("PodGroup", lws_instance(dcd, i))]
         return "LeaderWorkerSet", objs
     return None, []
 

@@ -222,6 +222,21 @@ def test_component_objects():
     assert "PodCliqueSet" not in [o.kind for o in e.objects]
 
 
+@pytest.mark.parametrize(("worker", "lws"), [
+    pytest.param(vllm_worker(tp=8, nodes=2, gpu="4"), True, id="command, args and a GPU limit: LeaderWorkerSet"),
+    pytest.param(vllm_worker(tp=8, nodes=2, gpu=None, gpu_request="4"), False, id="GPU in requests only: none"),
+    pytest.param(sglang_worker(nodes=2, gpu="4", command=[], args=[]), False, id="no command: none"),
+])
+def test_lws_is_not_made_when_its_pod_checks_fail(worker, lws):
+    """reconcileLeaderWorkerSetResources makes the Volcano PodGroup, then generateLeaderWorkerSet
+    refuses the pod templates ("GPU limit is not set for LWS worker pod", "container Args cannot be
+    empty for LWS pod"); found by the real-operator comparison."""
+    e = explain(dgd({"worker": worker}), caps(lws=True, volcano=True))
+    kinds = _kinds(e)["worker"]
+    assert ("LeaderWorkerSet" in kinds) is lws
+    assert "PodGroup" in kinds
+
+
 def test_failed_pathway_creates_nothing():
     e = explain(_worker_doc(), caps())
     assert e.pathway == "failed"
