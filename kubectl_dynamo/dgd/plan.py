@@ -30,7 +30,7 @@ from kubectl_dynamo.dgd.names import (
 )
 from kubectl_dynamo.dgd.parallelism import read_parallelism
 from kubectl_dynamo.dgd.pathway import PathwayDecision, decide
-from kubectl_dynamo.dgd.rules import validate
+from kubectl_dynamo.dgd.rules import dynamo_namespace_too_long, validate
 
 KAI_SCHEDULER = "kai-scheduler"  # consts.KaiSchedulerName
 DEFAULT_KAI_QUEUE = "dynamo"  # consts.DefaultKaiSchedulerQueue
@@ -58,8 +58,9 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
 
     services = [_service_plan(graph, svc, decision, caps, configmaps, use_kai, queue, queue_exists, creating)
                 for svc in graph.services]
-    if use_kai and queue_exists is False:
-        # DetermineKaiSchedulerQueue fails the DGD before the PodCliqueSet is generated
+    if use_kai and queue_exists is False or decision.pathway == PATHWAY_COMPONENT and dynamo_namespace_too_long(graph):
+        # DetermineKaiSchedulerQueue fails the DGD before the PodCliqueSet is generated; the API server
+        # refuses DynamoComponentDeployments whose nvidia.com/dynamo-namespace label is too long
         for plan in services:
             plan.workload, plan.objects = None, []
     findings = validate(graph, configmaps, version) + list(_cluster_findings(graph, caps, decision, services, use_kai, queue, queue_exists))

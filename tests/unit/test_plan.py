@@ -237,6 +237,19 @@ def test_lws_is_not_made_when_its_pod_checks_fail(worker, lws):
     assert "PodGroup" in kinds
 
 
+@pytest.mark.parametrize(("c", "kinds"), [
+    pytest.param(caps(lws=True, volcano=True), [], id="component: the DCDs are refused, nothing is made"),
+    pytest.param(caps(grove=True), ["PodCliqueScalingGroup", "PodClique", "PodClique"],
+                 id="grove: the PodCliqueSet is made (its clique labels are only data to the API server)"),
+])
+def test_a_too_long_dynamo_namespace_label_stops_the_component_path(c, kinds):
+    """nvidia.com/dynamo-namespace=<namespace>-<dgd> over 63 characters: found by the real-operator
+    comparison ("metadata.labels: Invalid value: ...: must be no more than 63 bytes")."""
+    e = explain(dgd({"Frontend": frontend(), "worker": vllm_worker(8, nodes=2, gpu="4")}, namespace="n" * 60), c)
+    assert "DYNAMO_NAMESPACE_TOO_LONG" in [f.code for f in e.findings]
+    assert _kinds(e)["worker"] == kinds
+
+
 def test_failed_pathway_creates_nothing():
     e = explain(_worker_doc(), caps())
     assert e.pathway == "failed"
