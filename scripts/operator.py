@@ -522,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "build":
             t0 = time.monotonic()
             b = resolve_binary(build=True)
-            log(f"operator ready in {time.monotonic() - t0:.1f}s: {b}")
+            log(f"binary ready in {time.monotonic() - t0:.1f}s: {b}")
             print(b)
         elif args.cmd == "start":
             op = start(args.controlplane, _tristate(args.grove), _tristate(args.lws), _tristate(args.kaiScheduler),
