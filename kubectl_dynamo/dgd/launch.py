@@ -10,8 +10,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from kubectl_dynamo.contracts.explanation import LaunchPlan
 from kubectl_dynamo.dgd import versions
-from kubectl_dynamo.dgd.explanation import LaunchPlan
 from kubectl_dynamo.dgd.model import ANN_ORIGIN_VERSION, ANN_VLLM_BACKEND, Graph, Service, _as_int
 from kubectl_dynamo.dgd.parallelism import VLLM_DP, Parallelism
 

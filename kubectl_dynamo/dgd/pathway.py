@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kubectl_dynamo.contracts.explanation import PATHWAY_COMPONENT, PATHWAY_FAILED, PATHWAY_GROVE, TraceStep
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
-from kubectl_dynamo.dgd.explanation import PATHWAY_COMPONENT, PATHWAY_FAILED, PATHWAY_GROVE, TraceStep
 from kubectl_dynamo.dgd.model import ANN_ENABLE_GROVE, ANN_WORKLOAD_PROVIDER, Graph
 
 NO_ORCHESTRATOR = "no multinode orchestrator available"
