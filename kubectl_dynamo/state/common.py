@@ -101,23 +101,26 @@ def condition(obj: dict, ctype: str) -> dict | None:
     return None
 
 
-def status_entries(obj: dict) -> dict[str, dict]:
-    """Per-service status by lower-cased service name: v1alpha1 `status.services` (a map), v1beta1
-    `status.components` (a map, or a list of entries with `name`/`componentName`)."""
+def status_items(obj: dict) -> list[tuple[str, dict]]:
+    """Per-service status entries, named as the operator wrote them: v1alpha1 `status.services` (a
+    map), v1beta1 `status.components` (a map, or a list of entries with `name`/`componentName`);
+    entries that are not mappings are skipped."""
     st = status(obj)
     raw = st.get("components") if st.get("components") is not None else st.get("services")
-    out: dict[str, dict] = {}
+    out: list[tuple[str, dict]] = []
     if isinstance(raw, dict):
-        for key, entry in raw.items():
-            if isinstance(entry, dict):
-                out[str(key).lower()] = entry
+        out = [(str(key), entry) for key, entry in raw.items() if isinstance(entry, dict)]
     elif isinstance(raw, list):
         for entry in raw:
-            if isinstance(entry, dict):
-                key = entry.get("name") or entry.get("componentName")
-                if key:
-                    out[str(key).lower()] = entry
+            key = entry.get("name") or entry.get("componentName") if isinstance(entry, dict) else None
+            if key:
+                out.append((str(key), entry))
     return out
+
+
+def status_entries(obj: dict) -> dict[str, dict]:
+    """status_items by lower-cased service name, to match the spec's services."""
+    return {name.lower(): entry for name, entry in status_items(obj)}
 
 
 def ready_replicas(entry: dict | None) -> int | None:
