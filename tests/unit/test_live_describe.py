@@ -155,8 +155,8 @@ def test_pod_gpus_count_containers_and_the_largest_init_container():
     p = {"spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": "4"}}},
                                  {"resources": {"requests": {"nvidia.com/gpu": "2"}}}],
                   "initContainers": [{"resources": {"limits": {"nvidia.com/gpu": "8"}}}]}}
-    assert livepods.pod_gpus(p) == 8
-    assert livepods.pod_gpus({"spec": {"containers": [{}]}}) == 0
+    assert livepods.pod_row({"metadata": {"name": "p"}, **p}).gpus == 8
+    assert livepods.pod_row({"metadata": {"name": "p"}, "spec": {"containers": [{}]}}).gpus == 0
 
 
 def test_placement_lists_nodes_then_unscheduled_pods_and_notes_shared_nodes():
