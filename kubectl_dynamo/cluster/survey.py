@@ -21,7 +21,13 @@ from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.errors import Forbidden, NotFound
 from kubectl_dynamo.state.controllers import DYNAMO, Controller, find_controllers, operator_configmap_name
 from kubectl_dynamo.state.discovery import served_version
-from kubectl_dynamo.state.facts import ClusterFacts, OperatorFacts, parse_operator_config, parse_time
+from kubectl_dynamo.state.facts import (
+    ClusterFacts,
+    OperatorFacts,
+    crd_times,
+    earliest_start,
+    parse_operator_config,
+)
 from kubectl_dynamo.state.inventory import build_inventory
 
 T = TypeVar("T")
@@ -58,9 +64,7 @@ def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> 
 
     server_version, disc, deps, crd_items = cluster.parallel(version, cluster.discovery, deployments, crds)
     controllers = find_controllers(deps or [])
-    crd_times = {(c.get("metadata") or {}).get("name", ""): parse_time((c.get("metadata") or {}).get("creationTimestamp"))
-                 for c in crd_items or []}
-    facts = ClusterFacts(cluster.conn.context, server_version, disc, controllers, crd_times, OperatorFacts(),
+    facts = ClusterFacts(cluster.conn.context, server_version, disc, controllers, crd_times(crd_items or []), OperatorFacts(),
                          host=cluster.conn.host, forbidden=forbidden)
 
     ops = controllers.get(DYNAMO) or []
@@ -110,10 +114,7 @@ def _read_operator(cluster: Cluster, facts: ClusterFacts, op: Controller) -> Non
         selector = ",".join(f"{k}={v}" for k, v in op.selector.items()) or None
         items = _guard(facts.forbidden, "pods (operator)", lambda: cluster.list(
             f"/api/v1/namespaces/{op.namespace}/pods", label_selector=selector, what="pods"), [])
-        starts = [parse_time((p.get("status") or {}).get("startTime")) for p in items or []
-                  if (p.get("status") or {}).get("phase") == "Running"]
-        starts = [s for s in starts if s is not None]
-        facts.operator.started_at = min(starts) if starts else None
+        facts.operator.started_at = earliest_start(items or [])
 
     cluster.parallel(config, pods)
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities, Detected, OrchestratorConfig
+from kubectl_dynamo.state import common
 from kubectl_dynamo.state.controllers import Controller
 from kubectl_dynamo.state.discovery import Discovery
 from kubectl_dynamo.state.inventory import Inventory
@@ -101,13 +101,15 @@ class ClusterFacts:
         return out
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def crd_times(crds: list[dict]) -> dict[str, datetime | None]:
+    """CRD name -> creationTimestamp (aware UTC, state/common.parse_time, as every timestamp)."""
+    return {common.meta(c).get("name", ""): common.parse_time(common.meta(c).get("creationTimestamp")) for c in crds}
+
+
+def earliest_start(pods: list[dict]) -> datetime | None:
+    """The earliest startTime of the running pods: when the operator last detected API groups."""
+    starts = [common.parse_time(common.status(p).get("startTime")) for p in pods if common.status(p).get("phase") == "Running"]
+    return min((s for s in starts if s is not None), default=None)
 
 
 def parse_operator_config(text: str) -> OrchestratorConfig:

@@ -14,7 +14,13 @@ from kubectl_dynamo.dgd.capabilities import OrchestratorConfig
 from kubectl_dynamo.state.access import NEEDS, read_review
 from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
 from kubectl_dynamo.state.discovery import Discovery, Resource
-from kubectl_dynamo.state.facts import ClusterFacts, OperatorFacts, parse_operator_config
+from kubectl_dynamo.state.facts import (
+    ClusterFacts,
+    OperatorFacts,
+    crd_times,
+    earliest_start,
+    parse_operator_config,
+)
 from kubectl_dynamo.state.inventory import build_inventory
 
 from .test_controllers import deployment
@@ -349,6 +355,22 @@ def test_an_api_installed_after_the_operator_started_needs_a_restart():
     assert effective.hint.startswith("restart the operator so it sees grove.io")
     assert f.capabilities().restart_needed == ["grove.io"]
     assert f.capabilities().grove is True and f.capabilities(as_running=True).grove is False
+
+
+def test_survey_timestamps_are_read_like_every_other_timestamp():
+    """The survey's CRD and pod times go through state/common.parse_time, as get's ages do: always
+    aware UTC, so a timestamp without a zone compares with one with Z instead of raising TypeError
+    in restart_needed (survey.parse_time left it naive)."""
+    crds = [{"metadata": {"name": "podcliquesets.grove.io", "creationTimestamp": "2026-01-01T00:05:00Z"}},
+            {"metadata": {"name": "queues.scheduling.run.ai", "creationTimestamp": "garbage"}}]
+    pods = [{"status": {"phase": "Running", "startTime": "2026-01-01T00:01:00"}},
+            {"status": {"phase": "Running", "startTime": "2026-01-01T00:00:30Z"}},
+            {"status": {"phase": "Pending", "startTime": "2025-12-31T00:00:00Z"}}]
+    assert crd_times(crds) == {"podcliquesets.grove.io": T0 + timedelta(minutes=5), "queues.scheduling.run.ai": None}
+    assert earliest_start(pods) == T0 + timedelta(seconds=30)
+    assert earliest_start([{"status": {"phase": "Running", "startTime": "2026-01-01T00:01:00"}}]) == T0 + timedelta(minutes=1)
+    f = facts(crd_times=crd_times(crds), started=earliest_start(pods))
+    assert f.restart_needed() == ["grove.io"]
 
 
 @pytest.mark.parametrize("kw, status", [
