@@ -91,18 +91,6 @@ def list_dgd_pods(cluster: Cluster, namespace: str | None) -> list[dict]:
         return []
 
 
-def _served_version(cluster: Cluster, group: str, version: str, kind: str) -> str | None:
-    """The pinned version when the server has it, else the group's preferred version that serves
-    the kind; None when the group is not served at all."""
-    disc = cluster.discovery()
-    if group != GROUP and not disc.has_group(group):
-        return None
-    versions = disc.groups.get(group) or []
-    if not disc.complete or version in versions:
-        return version
-    return next((v for v in versions if (f"{group}/{v}", kind) in disc.resources), None)
-
-
 def _safe_list(cluster: Cluster, live: LiveDGD, key: str, path: str, **kw: Any) -> list[dict]:
     """A list that treats "not served" as empty and "forbidden" as a note, never as absence of
     the objects in a silent way."""
@@ -129,7 +117,7 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
                         _safe_list(cluster, live, f"{plural}.{group}", resource_path(res, namespace))]
 
     for group, version, plural, kind in CHILD_KINDS:
-        served = _served_version(cluster, group, version, kind)
+        served = cluster.discovery().served_version(group, kind, version)
         if served:
             calls.append(lister(group, served, plural, kind))
     calls.append(lambda: _safe_list(cluster, live, "pods", f"/api/v1/namespaces/{namespace}/pods",

@@ -20,7 +20,6 @@ from kubectl_dynamo.cluster.client import METADATA_LIST_ACCEPT, Cluster
 from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.errors import Forbidden, NotFound
 from kubectl_dynamo.state.controllers import DYNAMO, Controller, find_controllers, operator_configmap_name
-from kubectl_dynamo.state.discovery import served_version
 from kubectl_dynamo.state.facts import (
     ClusterFacts,
     OperatorFacts,
@@ -74,16 +73,19 @@ def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> 
         facts.operator.controller = op
         facts.operator.configmap = operator_configmap_name(op)
         calls.append(lambda: _read_operator(cluster, facts, op))
-    if queues and disc.has_group(caps_mod.GROUP_KAI):
-        path = f"/apis/{caps_mod.GROUP_KAI}/{served_version(disc, caps_mod.GROUP_KAI, 'Queue', 'v2')}/queues"
+    kai = disc.served_version(caps_mod.GROUP_KAI, "Queue", "v2") if queues else None
+    volcano = disc.served_version(caps_mod.GROUP_VOLCANO, "Queue", "v1beta1") if queues else None
+    kai_config = disc.served_version(KAI_CONFIG_GROUP, "Config", "v1") if queues else None
+    if kai:
+        path = f"/apis/{caps_mod.GROUP_KAI}/{kai}/queues"
         calls.append(lambda: setattr(facts, "kai_queues", _guard(
             forbidden, "queues.scheduling.run.ai", lambda: cluster.list(path, what="queues.scheduling.run.ai"))))
-    if queues and disc.has_group(caps_mod.GROUP_VOLCANO):
-        vpath = f"/apis/{caps_mod.GROUP_VOLCANO}/{served_version(disc, caps_mod.GROUP_VOLCANO, 'Queue', 'v1beta1')}/queues"
+    if volcano:
+        vpath = f"/apis/{caps_mod.GROUP_VOLCANO}/{volcano}/queues"
         calls.append(lambda: setattr(facts, "volcano_queues", _guard(
             forbidden, "queues.scheduling.volcano.sh", lambda: cluster.list(vpath, what="queues.scheduling.volcano.sh"))))
-    if queues and disc.has_group(KAI_CONFIG_GROUP):
-        cpath = f"/apis/{KAI_CONFIG_GROUP}/{served_version(disc, KAI_CONFIG_GROUP, 'Config', 'v1')}/configs/kai-config"
+    if kai_config:
+        cpath = f"/apis/{KAI_CONFIG_GROUP}/{kai_config}/configs/kai-config"
         calls.append(lambda: setattr(facts, "kai_config", _guard(
             forbidden, "configs.kai.scheduler", lambda: cluster.get(cpath, what="configs.kai.scheduler/kai-config"))))
     if inventory:
