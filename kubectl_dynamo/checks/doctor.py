@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.checks.orchestrators import check_operator_use, check_projects
+from kubectl_dynamo.checks.orchestrators import HELM, check_operator_use, check_projects
 from kubectl_dynamo.contracts.doctor import FAIL, PASS, SKIP, WARN, DoctorCheck, DoctorReport
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
@@ -20,7 +20,6 @@ from kubectl_dynamo.state.controllers import DYNAMO
 from kubectl_dynamo.state.facts import DGD_CRD, ClusterFacts
 
 MIN_KUBERNETES = (1, 24)
-HELM_HINT = "helm upgrade <release> <chart> -n <namespace> --reuse-values"
 
 
 @dataclass
@@ -159,10 +158,10 @@ def effective_orchestrator(caps: Capabilities) -> tuple[str, str]:
 
 def _fail_hint(caps: Capabilities) -> str:
     if caps.detected.grove and not caps.grove and caps.config.grove is False:
-        return f"Grove is installed but disabled in the operator (orchestrators.grove.enabled=false): {HELM_HINT} --set global.grove.enabled=true"
+        return f"Grove is installed but disabled in the operator (orchestrators.grove.enabled=false): {HELM} --set global.grove.enabled=true"
     if caps.detected.lws and not caps.detected.volcano:
         return "LeaderWorkerSet is installed but Volcano is not: install Volcano (the operator uses LWS only with it), or install Grove"
-    return f"install Grove ({HELM_HINT} --set global.grove.install=true) or LeaderWorkerSet + Volcano, then restart the operator"
+    return f"install Grove ({HELM} --set global.grove.install=true) or LeaderWorkerSet + Volcano, then restart the operator"
 
 
 def check_effective(facts: ClusterFacts, caps: Capabilities, running: Capabilities) -> list[DoctorCheck]:
