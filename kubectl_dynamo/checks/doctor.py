@@ -18,6 +18,7 @@ from kubectl_dynamo.dgd.capabilities import Capabilities
 from kubectl_dynamo.state.access import AccessResult
 from kubectl_dynamo.state.controllers import DYNAMO
 from kubectl_dynamo.state.facts import DGD_CRD, ClusterFacts
+from kubectl_dynamo.words import plural
 
 MIN_KUBERNETES = (1, 24)
 
@@ -213,13 +214,13 @@ def check_gpus(facts: ClusterFacts) -> list[DoctorCheck]:
     detail = "; ".join(x for x in (f"not schedulable: {', '.join(unsched)}" if unsched else "",
                                    f"MIG/shared GPUs on {', '.join(mig)}" if mig else "") if x)
     out = [DoctorCheck("gpu.inventory", "gpus", PASS if inv.requests_known else WARN,
-                       f"{len(inv.nodes)} GPU node(s), {len(schedulable)} schedulable; {inv.total} GPUs, {inv.free} free on schedulable nodes",
+                       f"{plural(len(inv.nodes), 'GPU node')}, {len(schedulable)} schedulable; {inv.total} GPUs, {inv.free} free on schedulable nodes",
                        detail if inv.requests_known else "cannot list pods: GPUs in use are unknown, free counts are upper bounds; " + detail,
                        None if inv.requests_known else "ask for list pods in all namespaces")]
     nodes, gpus = inv.largest_fit()
     ok = nodes >= 2
     out.append(DoctorCheck("gpu.capacity", "gpus", PASS if ok else WARN,
-                           f"largest multinode shape that fits now: {nodes} node{'s' if nodes != 1 else ''} × {gpus} GPUs" if nodes
+                           f"largest multinode shape that fits now: {plural(nodes, 'node')} × {gpus} GPUs" if nodes
                            else "no free GPU on a schedulable node",
                            "nodes × free GPUs per node on schedulable nodes",
                            None if ok else "a multinode DGD needs nodeCount >= 2 schedulable nodes with free GPUs"))
@@ -236,7 +237,7 @@ def check_network(facts: ClusterFacts) -> list[DoctorCheck]:
     if fast:
         kinds = sorted({n.fabric or "" for n in fast})
         return [DoctorCheck("network.fabric", "network", PASS,
-                            f"high-speed networking on {len(fast)} of {len(inv.nodes)} GPU node(s) ({', '.join(kinds)}){extra}",
+                            f"high-speed networking on {len(fast)} of {plural(len(inv.nodes), 'GPU node')} ({', '.join(kinds)}){extra}",
                             "; ".join(f"{n.name}: {', '.join([f'{k}={v}' for k, v in n.rdma.items()] + n.network_labels)}" for n in fast))]
     return [DoctorCheck("network.fabric", "network", WARN, f"no RDMA, EFA or SR-IOV resources or labels on GPU nodes{extra}",
                         "multinode inference over plain TCP works but is slow",

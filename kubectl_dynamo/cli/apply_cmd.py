@@ -79,19 +79,20 @@ class ApplyOptions:
     def run(self) -> int:
         from kubectl_dynamo import inputs
         from kubectl_dynamo.cluster import apply
+        from kubectl_dynamo.words import plural
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         if not docs:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
-        self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
+        self.globals.log(2, f"read {plural(len(docs), 'document')} from {', '.join(self.filenames)}")
         cluster = self.globals.cluster()
         planned = apply.plan(cluster, [(d.obj, d.where) for d in docs], cluster.conn.namespace, self.globals.namespace_given)
         explanations = self._check(cluster, planned, [d.obj for d in docs])
-        self.globals.log(2, f"server-side apply of {len(planned)} object(s), dry run {self.dry_run}")
+        self.globals.log(2, f"server-side apply of {plural(len(planned), 'object')}, dry run {self.dry_run}")
         result = apply.apply_all(cluster, planned, dry_run=self.dry_run, force=self.force_conflicts)
         self._print(result, explanations)
         if result.failed:
-            raise DynamoError(f"{len(result.failed)} of {len(planned)} object(s) failed to apply:\n"
+            raise DynamoError(f"{len(result.failed)} of {plural(len(planned), 'object')} failed to apply:\n"
                               + "\n".join(f"  {p}" for p in result.failed))
         if self.wait:
             return self._wait(cluster, planned)

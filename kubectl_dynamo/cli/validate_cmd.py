@@ -49,7 +49,7 @@ class ValidateOptions:
         from kubectl_dynamo import inputs
         from kubectl_dynamo.contracts.validation import ValidationItem, ValidationReport
         from kubectl_dynamo.dgd import model, rules
-        from kubectl_dynamo.report.findings_text import plural
+        from kubectl_dynamo.words import plural
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         configmaps = model.configmaps_by_name([d.obj for d in docs])

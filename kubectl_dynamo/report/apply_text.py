@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from kubectl_dynamo.contracts.explanation import Explanation, ServicePlan
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, count
 from kubectl_dynamo.report.color import PLAIN, Palette
-from kubectl_dynamo.report.findings_text import plural, render_findings, summary_line
+from kubectl_dynamo.report.findings_text import render_findings, summary_line
 from kubectl_dynamo.report.printers import one_or_list
+from kubectl_dynamo.words import plural
 
 if TYPE_CHECKING:
     from kubectl_dynamo.state.progress import Progress

@@ -405,7 +405,7 @@ def test_operator_version_flag_overrides_the_image_tag():
 def test_gpus_and_capacity():
     f = facts(nodes=[node("a"), node("b"), node("c", cordoned=True), node("d", 4)], pods=[pod("a", 2), pod("b", 1)])
     got = checks(f)
-    assert got["gpu.inventory"].summary == "4 GPU node(s), 3 schedulable; 28 GPUs, 17 free on schedulable nodes"
+    assert got["gpu.inventory"].summary == "4 GPU nodes, 3 schedulable; 28 GPUs, 17 free on schedulable nodes"
     assert "not schedulable: c (cordoned)" in got["gpu.inventory"].detail
     assert (got["gpu.capacity"].status, got["gpu.capacity"].summary) == (
         "pass", "largest multinode shape that fits now: 2 nodes × 6 GPUs")
@@ -435,7 +435,7 @@ def test_network():
     f = facts(nodes=[node("a", rdma__ib="8", labels={"nvidia.com/gpu.clique": "u.1"}), node("b")])
     c = checks(f)["network.fabric"]
     assert (c.status, c.summary) == (
-        "pass", "high-speed networking on 1 of 2 GPU node(s) (rdma); NVLink domains (nvidia.com/gpu.clique): u.1")
+        "pass", "high-speed networking on 1 of 2 GPU nodes (rdma); NVLink domains (nvidia.com/gpu.clique): u.1")
     assert c.detail == "a: rdma/ib=8"
 
 
