@@ -148,7 +148,8 @@ class ApplyOptions:
     def _wait(self, cluster: Cluster, planned: list[Planned]) -> int:
         from kubectl_dynamo.cluster import wait
         from kubectl_dynamo.dgd import model
-        from kubectl_dynamo.report.apply_text import ProgressWriter, duration, progress_line
+        from kubectl_dynamo.report.apply_text import ProgressWriter, progress_line
+        from kubectl_dynamo.state.common import human_duration
         from kubectl_dynamo.state.progress import FAILED, READY
 
         targets = [wait.Target(p.resource, p.namespace or "", p.name) for p in planned if model.is_dgd(p.doc)]
@@ -165,7 +166,7 @@ class ApplyOptions:
         done_to = self.out if not self.output else self.err
         if res.outcome == READY:
             for t in targets:
-                done_to.write(f"{t.name}: ready after {duration(res.elapsed)}\n")
+                done_to.write(f"{t.name}: ready after {human_duration(res.elapsed)}\n")
             return EXIT_OK
         if res.outcome == FAILED:
             lines = [f"{n}: {res.progress[n].message or res.progress[n].reason or 'state failed'}" for n in res.names(FAILED)]
@@ -176,7 +177,7 @@ class ApplyOptions:
             why.append(f"last error: {res.last_error}")
         if any(n in res.progress and not res.progress[n].state for n in pending):
             why.append("no status was written: is the Dynamo operator running? (kubectl dynamo doctor)")
-        raise WaitTimeout(f"timed out after {duration(self.wait_timeout)} waiting for {', '.join(pending)} to become ready"
+        raise WaitTimeout(f"timed out after {human_duration(self.wait_timeout)} waiting for {', '.join(pending)} to become ready"
                           + "".join(f"\n  {w}" for w in why))
 
 

@@ -169,16 +169,6 @@ def progress_line(name: str, progress: Progress) -> str:
     return "  ".join(parts)
 
 
-def duration(seconds: float) -> str:
-    """`45s`, `2m5s`, `1h3m`, as kubectl prints ages."""
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60}s" if s % 60 else f"{s // 60}m"
-    return f"{s // 3600}h{(s % 3600) // 60}m"
-
-
 class ProgressWriter:
     """On a terminal one line rewritten in place (carriage return, erase to end of line, cut to the
     width so it never wraps); elsewhere a plain line each time something changes."""

@@ -11,6 +11,7 @@ import pytest
 from kubectl_dynamo.dgd import capabilities, model, plan
 from kubectl_dynamo.report import apply_text
 from kubectl_dynamo.state import common
+from kubectl_dynamo.state.common import human_duration
 from kubectl_dynamo.state.progress import FAILED, READY, Progress, progress
 
 
@@ -148,9 +149,12 @@ def test_progress_writer_elsewhere_prints_plain_lines():
     assert out.getvalue() == "a: pending\na: successful\n"
 
 
-@pytest.mark.parametrize("seconds, text", [(0, "0s"), (45.9, "45s"), (60, "1m"), (125, "2m5s"), (3720, "1h2m")])
-def test_duration(seconds, text):
-    assert apply_text.duration(seconds) == text
+@pytest.mark.parametrize("seconds, text", [(0, "0s"), (45.9, "45s"), (119, "119s"), (125, "2m5s"), (600, "10m"),
+                                           (3720, "62m"), (10800, "3h"), (11000, "3h3m")])
+def test_wait_durations_read_like_kubectl_ages(seconds, text):
+    """apply --wait's "ready after" and "timed out after" use the one formatter, kubectl's
+    HumanDuration (get's AGE), not a second one that wrote 3h as "3h0m"."""
+    assert human_duration(seconds) == text
 
 
 @pytest.mark.parametrize(
