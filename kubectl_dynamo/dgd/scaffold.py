@@ -17,8 +17,9 @@ from kubectl_dynamo.dgd.model import (
     MAIN_CONTAINER,
     V1ALPHA1,
     V1BETA1,
+    Service,
 )
-from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, LEADER_SUFFIX
+from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used
 
 DEFAULT_MODEL = "Qwen/Qwen3-0.6B"
 IMAGES = {
@@ -135,9 +136,9 @@ def _check_budget(name: str, shapes: list[WorkerShape], opts: ScaffoldOptions) -
     if opts.orchestrator == "lws":
         return  # nvidia.com/enable-grove: "false" -> the webhook skips the Grove budget
     for shape in shapes + [WorkerShape("Frontend", "frontend", 1, 0, 1, 1)]:
-        used = len(name) + len(shape.service)
-        if shape.nodes > 1:
-            used += len(shape.service) + 1 + len(LEADER_SUFFIX)
+        # the webhook's own formula (names.grove_budget_used), so init refuses exactly what validate flags
+        svc = Service(name=shape.service, path=shape.service, multinode=shape.nodes > 1, raw_node_count=shape.nodes)
+        used = grove_budget_used(name, svc)
         if used > GROVE_NAME_BUDGET:
             room = len(name) - (used - GROVE_NAME_BUDGET)
             raise ScaffoldError(f"name {name!r} is too long for Grove's {GROVE_NAME_BUDGET}-character budget with service "

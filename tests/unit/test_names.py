@@ -161,3 +161,33 @@ def test_explain_lists_one_lws_and_podgroup_per_replica():
     dcd = "my-dgd-worker-deadbeef"
     assert plans["worker"] == [("DynamoComponentDeployment", dcd)] + [
         pair for i in range(3) for pair in (("LeaderWorkerSet", f"{dcd}-{i}"), ("PodGroup", f"{dcd}-{i}"))]
+
+
+# --- init and validate apply one budget -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode, nodes", [("agg", 1), ("agg", 2), ("disagg", 2)], ids=["agg single-node", "agg multinode", "disagg multinode"])
+def test_init_refuses_exactly_the_names_validate_flags(mode, nodes):
+    """scaffold._check_budget had its own copy of the formula; it now asks names.grove_budget_used,
+    so for every name length init writes a DGD validate passes, or refuses it, never anything else."""
+    from kubectl_dynamo.dgd import model, rules
+    from kubectl_dynamo.dgd.scaffold import ScaffoldError, ScaffoldOptions, scaffold
+
+    outcomes = {}
+    for length in range(20, 47):
+        name = "a" * length
+        try:
+            docs = scaffold(ScaffoldOptions(name=name, nodes=nodes, gpus=4, mode=mode))
+        except ScaffoldError as e:
+            assert "Grove's 45-character budget" in str(e)
+            outcomes[length] = "refused"
+            continue
+        graph = model.read_graph(next(d for d in docs if model.is_dgd(d)))
+        assert "NAME_BUDGET" not in {f.code for f in rules.validate(graph)}
+        over = max(names.grove_budget_used(name, s) for s in graph.services) > names.GROVE_NAME_BUDGET
+        outcomes[length] = "over" if over else "written"
+    first_refused = min(k for k, v in outcomes.items() if v == "refused")
+    assert "over" not in outcomes.values()
+    assert all(v == "written" for k, v in outcomes.items() if k < first_refused)
+    # the longest service decides: Frontend (8) single-node, worker/prefill (6/7) + -ldr multinode
+    assert first_refused == {("agg", 1): 38, ("agg", 2): 30, ("disagg", 2): 28}[(mode, nodes)]
