@@ -6,7 +6,6 @@ contradictory sizes are a usage error that states the rule (TP × PP = nodes × 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -18,8 +17,6 @@ from kubectl_dynamo.errors import EXIT_OK, UsageError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("yaml", "json")
-# metadata.name of a DGD becomes part of pod, service and DNS names: an RFC 1123 label
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass
@@ -57,7 +54,9 @@ class InitOptions:
             lambda docs: printers.one_or_list(docs, api_version="v1"))
 
     def validate(self) -> None:
-        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.match(self.name)):
+        from kubectl_dynamo.dgd.names import is_dns_label
+
+        if self.name is not None and not is_dns_label(self.name):
             raise UsageError(
                 f"NAME {self.name!r} is not a valid DynamoGraphDeployment name: at most 63 lower-case letters, "
                 "digits and '-', starting and ending with a letter or digit"

@@ -7,7 +7,6 @@ internal/webhook/validation/dynamographdeployment.go. reference/dynamo-operator.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
 from kubectl_dynamo.dgd import versions
@@ -28,12 +27,11 @@ from kubectl_dynamo.dgd.model import (
     Service,
     _as_int,
 )
-from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used, suggest_short_name
+from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used, is_dns_label, suggest_short_name
 from kubectl_dynamo.dgd.parallelism import ParallelismReading, read_parallelism
 from kubectl_dynamo.dgd.pathway import grove_opt_out
 
 MAX_SERVICES = 25  # spec.services maxProperties
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 Rule = Callable[[Graph, dict, str], Iterator[Finding]]
 
@@ -60,7 +58,7 @@ def rule_schema(graph: Graph, configmaps: dict, version: str) -> Iterator[Findin
     seen: dict[str, str] = {}
     for svc in graph.services:
         low = svc.name.lower()
-        if not _DNS_LABEL.match(low) or len(low) > 63:
+        if not is_dns_label(low):
             yield Finding(ERROR, "BAD_SERVICE_NAME", f"service name {svc.name!r} does not make a valid object name once lower-cased",
                           svc.name, "use letters, digits and '-', starting and ending with a letter or digit")
         elif low in seen:

@@ -191,3 +191,30 @@ def test_init_refuses_exactly_the_names_validate_flags(mode, nodes):
     assert all(v == "written" for k, v in outcomes.items() if k < first_refused)
     # the longest service decides: Frontend (8) single-node, worker/prefill (6/7) + -ldr multinode
     assert first_refused == {("agg", 1): 38, ("agg", 2): 30, ("disagg", 2): 28}[(mode, nodes)]
+
+
+# --- one DNS-label rule --------------------------------------------------------------------------------
+
+LABELS = [
+    ("llm", True), ("a", True), ("0abc", True), ("a-b-c", True), ("a" * 63, True), ("a" * 64, False),
+    ("Llm", False), ("-llm", False), ("llm-", False), ("l_m", False), ("l.m", False), ("", False), ("llm\n", False),
+]
+
+
+@pytest.mark.parametrize("name, ok", LABELS, ids=[repr(n) if len(n) < 10 else f"{len(n)} characters" for n, _ in LABELS])
+def test_is_dns_label(name, ok):
+    assert names.is_dns_label(name) is ok
+
+
+@pytest.mark.parametrize("name, ok", LABELS, ids=[repr(n) if len(n) < 10 else f"{len(n)} characters" for n, _ in LABELS])
+def test_init_and_validate_judge_a_name_alike(name, ok, capsys):
+    """init's NAME check and validate's BAD_SERVICE_NAME had a regex each (and `$` let a trailing
+    newline through); both ask names.is_dns_label now."""
+    from kubectl_dynamo.cli.main import run
+
+    code = run(["init", name, "--orchestrator", "lws"])  # lws: no Grove budget, only the label rule
+    assert code in (0, 2)
+    init_ok = code == 0
+    svc_ok = "BAD_SERVICE_NAME" not in codes(findings(dgd({name: frontend()}))) if name == name.lower() else None
+    assert init_ok is ok
+    assert svc_ok in (ok, None)
