@@ -22,7 +22,6 @@ from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource, reso
 from kubectl_dynamo.errors import ApplyRefused, ClusterError, Conflict, NotFound
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
-DRY_RUN_MODES = (DRY_NONE, DRY_CLIENT, DRY_SERVER)
 CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
 
 _ORDER = {

@@ -85,10 +85,6 @@ class Capabilities:
         }
 
 
-def _state(value: bool | None) -> str:
-    return {None: "unset (auto-detect)", True: "true", False: "false"}[value]
-
-
 def resolve(
     detected: Detected,
     config: OrchestratorConfig | None,

@@ -51,7 +51,6 @@ class Service:
     raw_node_count: Any = None
     gpu_limit: Any = None  # resources.limits.gpu as written (a string in the CRD)
     gpu_request: Any = None
-    gpu_resource: str = GPU_RESOURCE
     image: str | None = None
     command: list[str] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
@@ -114,7 +113,6 @@ class Graph:
     services: list[Service]
     raw: dict
     source: str = "-"  # file name (or "-", or "cluster") for messages
-    services_field_missing: bool = False
 
     def service(self, name: str) -> Service | None:
         for s in self.services:
@@ -166,13 +164,11 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
     )
     if api_version == V1BETA1:
         components = spec.get("components")
-        graph.services_field_missing = components is None
         for i, comp in enumerate(components if isinstance(components, list) else []):
             if isinstance(comp, dict):
                 graph.services.append(_read_v1beta1_component(comp, i))
     else:
         services = spec.get("services")
-        graph.services_field_missing = services is None
         for name, svc in (services if isinstance(services, dict) else {}).items():
             graph.services.append(_read_v1alpha1_service(str(name), svc if isinstance(svc, dict) else {}))
     # spec.envs (v1beta1 spec.env) is merged into every service's main container
@@ -201,7 +197,6 @@ def _read_v1alpha1_service(name: str, svc: dict) -> Service:
         raw_node_count=(multinode or {}).get("nodeCount") if isinstance(multinode, dict) else None,
         gpu_limit=limits.get("gpu"),
         gpu_request=requests.get("gpu"),
-        gpu_resource=str(limits.get("gpuType") or requests.get("gpuType") or GPU_RESOURCE),
         image=main.get("image"),
         command=_str_list(main.get("command")),
         args=_str_list(main.get("args")),
@@ -244,7 +239,6 @@ def _read_v1beta1_component(comp: dict, index: int) -> Service:
         raw_node_count=multinode.get("nodeCount") if isinstance(multinode, dict) else None,
         gpu_limit=limits.get(gpu_key),
         gpu_request=requests.get(gpu_key),
-        gpu_resource=gpu_key,
         image=main.get("image"),
         command=_str_list(main.get("command")),
         args=_str_list(main.get("args")),

@@ -18,7 +18,6 @@ KAI_SUPPORT = (0, 5, 0)  # #2748: KAI-Scheduler injection, default queue "dynamo
 VLLM_DATA_PARALLEL = (0, 6, 0)  # #3595: --data-parallel-hybrid-lb launch
 LWS_NEEDS_VOLCANO = (0, 6, 1)  # #3956: LWSEnabled = lws && volcano
 CONFIG_OVERRIDES = (1, 0, 0)  # #6464: orchestrators.*.enabled in OperatorConfiguration
-NAME_BUDGET_WEBHOOK = (1, 0, 0)  # #5449: webhook rejects names over the Grove budget
 ORIGIN_VERSION_STAMP = (1, 0, 0)  # webhook stamps nvidia.com/dynamo-operator-origin-version
 VLLM_MP_ORIGIN = (1, 0, 0)  # #6191: mp launch for DGDs whose origin version is >= 1.0.0
 GANG_MIN_AVAILABLE_FIX = (1, 1, 0)  # #7905: worker clique minAvailable = nodeCount-1 (#7811)
