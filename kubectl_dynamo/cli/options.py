@@ -309,7 +309,9 @@ def add_global_params(cmd: click.Command) -> click.Command:
     return cmd
 
 
-def _format_split_options(cmd: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+def format_split_options(cmd: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """A command's own options, then the global ones in a section of their own (the root group's
+    help and every command's use it)."""
     own, glob = [], []
     for param in cmd.get_params(ctx):
         record = param.get_help_record(ctx)
@@ -332,7 +334,7 @@ class DynamoCommand(click.Command):
         add_global_params(self)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _format_split_options(self, ctx, formatter)
+        format_split_options(self, ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
