@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit import crd_schema
 
-from .conftest import cli
+from .conftest import assert_golden, cli
 
 
 def _dgd(docs):
@@ -130,3 +130,23 @@ def test_output_passes_the_real_crd_schema(api, backend):
         res = cli("init", "x", "--nodes", "2", "--gpus", "4", "--backend", backend, "--mode", mode, "--api-version", api)
         assert (res.exit_code, res.stderr) == (0, "")
         assert crd_schema.errors(_dgd(list(yaml.safe_load_all(res.stdout))), version) == []
+
+
+GOLDEN = {
+    "init-vllm-agg.yaml": ["my-llm", "--nodes", "2", "--gpus", "8", "--api-version", "nvidia.com/v1alpha1",
+                           "--image", "nvcr.io/nvidia/ai-dynamo/vllm-runtime:1.1.0"],
+    "init-sglang-lws-pp.yaml": ["sg", "--backend", "sglang", "--nodes", "2", "--gpus", "8", "--pp", "2", "--orchestrator", "lws",
+                                "--api-version", "nvidia.com/v1alpha1", "--image", "nvcr.io/nvidia/ai-dynamo/sglang-runtime:1.1.0",
+                                "-n", "inference"],
+    "init-trtllm-disagg-v1beta1.json": ["trt", "--backend", "trtllm", "--mode", "disagg", "--nodes", "2", "--gpus", "4",
+                                        "--decode-nodes", "1", "--queue", "team-a", "--api-version", "nvidia.com/v1beta1",
+                                        "--image", "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:1.1.0", "-o", "json"],
+}
+
+
+@pytest.mark.parametrize("name", list(GOLDEN))
+def test_golden_scaffolds(name):
+    """The whole manifest init writes (images and API version given, so only the scaffold decides)."""
+    res = cli("init", *GOLDEN[name])
+    assert (res.exit_code, res.stderr) == (0, "")
+    assert_golden(name, res.stdout)
