@@ -215,7 +215,8 @@ def check_gpus(facts: ClusterFacts) -> list[DoctorCheck]:
                                    f"MIG/shared GPUs on {', '.join(mig)}" if mig else "") if x)
     out = [DoctorCheck("gpu.inventory", "gpus", PASS if inv.requests_known else WARN,
                        f"{plural(len(inv.nodes), 'GPU node')}, {len(schedulable)} schedulable; {inv.total} GPUs, {inv.free} free on schedulable nodes",
-                       detail if inv.requests_known else "cannot list pods: GPUs in use are unknown, free counts are upper bounds; " + detail,
+                       "; ".join(x for x in ("" if inv.requests_known else "cannot list pods: GPUs in use are unknown, "
+                                             "free counts are upper bounds", detail) if x),
                        None if inv.requests_known else "ask for list pods in all namespaces")]
     nodes, gpus = inv.largest_fit()
     ok = nodes >= 2
