@@ -47,11 +47,12 @@ class InitOptions:
     def complete(self) -> None:
         from kubectl_dynamo.report import output, printers
 
+        def yaml_stream(docs: list[dict], out: TextIO, palette: Any) -> None:
+            out.write(printers.dump_yaml_documents(docs))
+
         # YAML as a document stream (`---` between objects), JSON as kubectl's List of them
-        self.printer = output.printer_for(
-            self.output, self.out, self.globals.color,
-            {"yaml": lambda docs, out, palette: out.write(printers.dump_yaml_documents(docs))},
-            lambda docs: printers.one_or_list(docs, api_version="v1"))
+        self.printer = output.printer_for(self.output, self.out, self.globals.color, {"yaml": yaml_stream},
+                                          lambda docs: printers.one_or_list(docs, api_version="v1"))
 
     def validate(self) -> None:
         from kubectl_dynamo.dgd.names import is_dns_label

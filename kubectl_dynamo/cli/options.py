@@ -57,10 +57,11 @@ class GlobalOptions:
         is made yet). Raises ClusterError (exit 3) when they cannot be. Offline commands never call
         it, so they never load cluster/ or the kubernetes client."""
         if self._cluster is None:
-            connect = self.connect
-            if connect is None:
-                from kubectl_dynamo.cluster.session import open_cluster as connect
-            self._cluster = connect(self.connection_options())
+            if self.connect is None:
+                from kubectl_dynamo.cluster.session import open_cluster
+
+                self.connect = open_cluster
+            self._cluster = self.connect(self.connection_options())
         return self._cluster
 
     def connection_options(self) -> ConnectionOptions:
@@ -312,7 +313,8 @@ def add_global_params(cmd: click.Command) -> click.Command:
 def format_split_options(cmd: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
     """A command's own options, then the global ones in a section of their own (the root group's
     help and every command's use it)."""
-    own, glob = [], []
+    own: list[tuple[str, str]] = []
+    glob: list[tuple[str, str]] = []
     for param in cmd.get_params(ctx):
         record = param.get_help_record(ctx)
         if record is not None:

@@ -45,10 +45,8 @@ class Progress:
 
 def progress(obj: dict) -> Progress:
     """Read a DGD's status into a Progress (pure: a dict in, a value out)."""
-    meta = obj.get("metadata") or {}
-    status = obj.get("status") or {}
-    conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else []
-    ready = next((c for c in conditions if isinstance(c, dict) and c.get("type") == "Ready"), None) or {}
+    meta, status = common.meta(obj), common.status(obj)
+    ready = common.condition(obj, "Ready") or {}
     # ready as the operator counts it (common.ready_replicas), the same rule get and describe use
     services = {name: (common.ready_replicas(entry) or 0, common.as_int(entry.get("replicas")) or 0)
                 for name, entry in common.status_items(obj)}
