@@ -8,10 +8,11 @@ callers may handle. No error is ever read as "absent" except a real 404.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from kubectl_dynamo.cluster.connection import Connection
@@ -19,7 +20,6 @@ from kubectl_dynamo.errors import ClusterError, Conflict, Forbidden, Invalid, No
 from kubectl_dynamo.state.discovery import Discovery, Resource, parse_discovery
 
 FIELD_MANAGER = "kubectl-dynamo"
-T = TypeVar("T")
 
 # Aggregated discovery (Kubernetes >= 1.26 beta, GA in 1.30): one request for every group,
 # version and resource; servers without it answer with the plain APIGroupList.
@@ -117,8 +117,9 @@ class Cluster:
                             content_type="application/apply-patch+yaml",
                             what=f"{resource.plural}.{resource.group or 'core'}/{name}".replace(".core/", "/"))
 
-    def parallel(self, *calls: Callable[[], T]) -> list[T]:
-        """Run independent reads at once; the first error (in call order) is raised."""
+    def parallel(self, *calls: Callable[[], Any]) -> builtins.list[Any]:  # `list` is the method here
+        """Run independent reads at once, results in call order (of any types: annotate what you
+        unpack); the first error (in call order) is raised."""
         if len(calls) == 1:
             return [calls[0]()]
         with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:

@@ -126,7 +126,7 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
         calls.append(lambda: _safe_list(cluster, live, "events", f"/api/v1/namespaces/{namespace}/events"))
     calls.append(lambda: engine_configmaps(cluster, namespace, [graph]))
 
-    results = cluster.parallel(*calls)
+    results: list[Any] = cluster.parallel(*calls)
     n = len(calls) - (3 if with_events else 2)
     candidates = [it for chunk in results[:n] for it in chunk]
     live.children = owned_children(graph, (obj.get("metadata") or {}).get("uid"), candidates)
@@ -137,7 +137,7 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
         about |= {("Pod", (p.get("metadata") or {}).get("name")) for p in live.pods}
         live.events = [e for e in results[n + 1]
                        if ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")) in about]
-    live.nodes = reads.nodes(cluster, {(p.get("spec") or {}).get("nodeName") for p in live.pods} - {None, ""})
+    live.nodes = reads.nodes(cluster, {str(node) for p in live.pods if (node := (p.get("spec") or {}).get("nodeName"))})
     return live
 
 

@@ -34,16 +34,16 @@ T = TypeVar("T")
 KAI_CONFIG_GROUP = "kai.scheduler"  # configs.kai.scheduler/kai-config: KAI's own health
 
 
-def _guard(forbidden: dict[str, str], what: str, call: Callable[[], T], default: T | None = None) -> T | None:
-    """`call()`, or `default` when the user may not (recorded in `forbidden`) or the resource is
-    gone (a 404 on a listed API: a CRD deleted a moment ago)."""
+def _guard(forbidden: dict[str, str], what: str, call: Callable[[], T]) -> T | None:
+    """`call()`, or None when the user may not (recorded in `forbidden`) or the resource is gone
+    (a 404 on a listed API: a CRD deleted a moment ago)."""
     try:
         return call()
     except Forbidden as exc:
         forbidden[what] = exc.message
-        return default
+        return None
     except NotFound:
-        return default
+        return None
 
 
 def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> ClusterFacts:
@@ -54,12 +54,12 @@ def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> 
         return reads.server_version(cluster).get("gitVersion")
 
     def deployments() -> list[dict]:
-        return _guard(forbidden, "deployments", lambda: reads.deployments(cluster), [])
+        return _guard(forbidden, "deployments", lambda: reads.deployments(cluster)) or []
 
     def crds() -> list[dict]:
         return _guard(forbidden, "customresourcedefinitions", lambda: cluster.list(
             "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", accept=METADATA_LIST_ACCEPT,
-            what="customresourcedefinitions"), [])
+            what="customresourcedefinitions")) or []
 
     server_version, disc, deps, crd_items = cluster.parallel(version, cluster.discovery, deployments, crds)
     controllers = find_controllers(deps or [])
@@ -115,7 +115,7 @@ def _read_operator(cluster: Cluster, facts: ClusterFacts, op: Controller) -> Non
     def pods() -> None:
         selector = ",".join(f"{k}={v}" for k, v in op.selector.items()) or None
         items = _guard(facts.forbidden, "pods (operator)", lambda: cluster.list(
-            f"/api/v1/namespaces/{op.namespace}/pods", label_selector=selector, what="pods"), [])
+            f"/api/v1/namespaces/{op.namespace}/pods", label_selector=selector, what="pods"))
         facts.operator.started_at = earliest_start(items or [])
 
     cluster.parallel(config, pods)

@@ -60,6 +60,7 @@ def wait_all(cluster: Cluster, targets: Sequence[Target], timeout: float,
     last: dict[str, Progress] = {}
     while True:
         error: str | None = None
+        polled: list[Progress | None]
         try:
             polled = cluster.parallel(*[(lambda t=t: _poll(cluster, t)) for t in targets])
         except Forbidden:

@@ -149,8 +149,8 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
     if not is_dgd(doc):
         raise NotADGD(f"not a {KIND}")
     api_version = str(doc.get("apiVersion"))
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    meta = mapping(doc, "metadata")
+    spec = mapping(doc, "spec")
     graph = Graph(
         api_version=api_version,
         name=str(meta.get("name") or ""),
@@ -173,18 +173,18 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
             graph.services.append(_read_v1alpha1_service(str(name), svc if isinstance(svc, dict) else {}))
     # spec.envs (v1beta1 spec.env) is merged into every service's main container
     graph_env = spec.get("env" if api_version == V1BETA1 else "envs")
-    names = [e.get("name") for e in graph_env if isinstance(e, dict) and e.get("name")] if isinstance(graph_env, list) else []
+    names = [str(e["name"]) for e in graph_env if isinstance(e, dict) and e.get("name")] if isinstance(graph_env, list) else []
     for svc in graph.services:
         svc.env_names += [n for n in names if n not in svc.env_names]
     return graph
 
 
 def _read_v1alpha1_service(name: str, svc: dict) -> Service:
-    resources = svc.get("resources") if isinstance(svc.get("resources"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
-    pod = svc.get("extraPodSpec") if isinstance(svc.get("extraPodSpec"), dict) else {}
-    main = pod.get("mainContainer") if isinstance(pod.get("mainContainer"), dict) else {}
+    resources = mapping(svc, "resources")
+    limits = mapping(resources, "limits")
+    requests = mapping(resources, "requests")
+    pod = mapping(svc, "extraPodSpec")
+    main = mapping(pod, "mainContainer")
     multinode = svc.get("multinode")
     s = Service(
         name=name,
@@ -200,7 +200,7 @@ def _read_v1alpha1_service(name: str, svc: dict) -> Service:
         image=main.get("image"),
         command=_str_list(main.get("command")),
         args=_str_list(main.get("args")),
-        env_names=[e.get("name") for e in (main.get("env") or []) + (svc.get("envs") or []) if isinstance(e, dict) and e.get("name")],
+        env_names=[str(e["name"]) for e in (main.get("env") or []) + (svc.get("envs") or []) if isinstance(e, dict) and e.get("name")],
         volumes=[v for v in (pod.get("volumes") or []) if isinstance(v, dict)],
         volume_mounts=[m for m in (main.get("volumeMounts") or []) if isinstance(m, dict)],
         annotations=_str_map(svc.get("annotations")),
@@ -216,14 +216,14 @@ def _read_v1alpha1_service(name: str, svc: dict) -> Service:
 
 def _read_v1beta1_component(comp: dict, index: int) -> Service:
     name = str(comp.get("name") or "")
-    template = comp.get("podTemplate") if isinstance(comp.get("podTemplate"), dict) else {}
-    pod = template.get("spec") if isinstance(template.get("spec"), dict) else {}
-    tmeta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    template = mapping(comp, "podTemplate")
+    pod = mapping(template, "spec")
+    tmeta = mapping(template, "metadata")
     containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == MAIN_CONTAINER), containers[0] if containers else {})
-    resources = main.get("resources") if isinstance(main.get("resources"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+    resources = mapping(main, "resources")
+    limits = mapping(resources, "limits")
+    requests = mapping(resources, "requests")
     gpu_key = _gpu_key(limits) or _gpu_key(requests) or GPU_RESOURCE
     ctype = comp.get("type")
     multinode = comp.get("multinode")
@@ -242,13 +242,20 @@ def _read_v1beta1_component(comp: dict, index: int) -> Service:
         image=main.get("image"),
         command=_str_list(main.get("command")),
         args=_str_list(main.get("args")),
-        env_names=[e.get("name") for e in (main.get("env") or []) if isinstance(e, dict) and e.get("name")],
+        env_names=[str(e["name"]) for e in (main.get("env") or []) if isinstance(e, dict) and e.get("name")],
         volumes=[v for v in (pod.get("volumes") or []) if isinstance(v, dict)],
         volume_mounts=[m for m in (main.get("volumeMounts") or []) if isinstance(m, dict)],
         annotations=_str_map(tmeta.get("annotations")),
         scheduler_name=pod.get("schedulerName"),
         raw=comp,
     )
+
+
+def mapping(obj: dict, key: str) -> dict:
+    """obj[key] when it is a mapping, else an empty one: how every reader steps into a manifest
+    that may hold anything (a list, a string, null) where a mapping belongs."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _gpu_key(resources: dict) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.model import (
@@ -221,6 +222,7 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
         meta["namespace"] = opts.namespace
     if annotations:
         meta["annotations"] = annotations
+    spec: dict[str, Any]
     if opts.api_version == V1BETA1:
         spec = {"backendFramework": opts.backend, "components": [c.v1beta1() for c in components]}
     else:

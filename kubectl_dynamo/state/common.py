@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, ANN_WORKLOAD_PROVIDER, Graph, Service
+from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, ANN_WORKLOAD_PROVIDER, Graph, Service, mapping
 
 GROVE = "grove"
 LWS = "lws"
@@ -24,18 +24,15 @@ VOLCANO = "volcano"
 
 
 def meta(obj: dict) -> dict:
-    m = obj.get("metadata")
-    return m if isinstance(m, dict) else {}
+    return mapping(obj, "metadata")
 
 
 def status(obj: dict) -> dict:
-    s = obj.get("status")
-    return s if isinstance(s, dict) else {}
+    return mapping(obj, "status")
 
 
 def spec(obj: dict) -> dict:
-    s = obj.get("spec")
-    return s if isinstance(s, dict) else {}
+    return mapping(obj, "spec")
 
 
 def as_int(value: Any) -> int | None:
