@@ -7,8 +7,6 @@ webhook's maxCombinedResourceNameLength (reference/dynamo-operator.md §1.5, §5
 
 from __future__ import annotations
 
-import re
-
 from kubectl_dynamo.dgd.model import ANN_WORKER_HASH, Graph, Service
 
 GROVE_NAME_BUDGET = 45  # maxCombinedResourceNameLength
@@ -68,14 +66,3 @@ def suggest_short_name(dgd_name: str, svc: Service) -> str:
     if room <= 0:
         return ""
     return dgd_name[:room].rstrip("-")
-
-
-DNS_LABEL_MAX = 63
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
-
-
-def is_dns_label(name: str) -> bool:
-    """An RFC 1123 label, as apimachinery's IsDNS1123Label checks it: at most 63 lower-case letters,
-    digits and '-', starting and ending with a letter or digit. A DGD's name and its services'
-    lower-cased names become parts of pod, Service and DNS names, so both must be one."""
-    return len(name) <= DNS_LABEL_MAX and _DNS_LABEL.fullmatch(name) is not None

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_dynamo.dgd.fields import ascii_int
 from kubectl_dynamo.dgd.model import Service
 
 
@@ -76,10 +77,8 @@ def _strip_ops(value: str) -> str:
 def _positive(value: str | None) -> int | None:
     if value is None:
         return None
-    v = value.strip()
-    if v.isdigit() and int(v) > 0:
-        return int(v)
-    return None
+    n = ascii_int(value.strip())  # ASCII digits only (issue 10): "٨" is no 8, "²" no ValueError
+    return n if n is not None and n > 0 else None
 
 
 def last_flag_value(toks: list[str], names: tuple[str, ...]) -> tuple[str | None, str | None]:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.backend import choose_backend
+from kubectl_dynamo.dgd.fields import ascii_int
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, Finding, sort_findings
 from kubectl_dynamo.dgd.model import (
     ANN_DISCOVERY_BACKEND,
@@ -27,9 +28,11 @@ from kubectl_dynamo.dgd.model import (
     Service,
     _as_int,
 )
-from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used, is_dns_label, suggest_short_name
+from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used, suggest_short_name
 from kubectl_dynamo.dgd.parallelism import ParallelismReading, read_parallelism
 from kubectl_dynamo.dgd.pathway import grove_opt_out
+from kubectl_dynamo.dgd.wellformed import is_dns1123_label, rule_names
+from kubectl_dynamo.limits import INT32_MAX
 
 MAX_SERVICES = 25  # spec.services maxProperties
 
@@ -37,7 +40,8 @@ Rule = Callable[[Graph, dict, str], Iterator[Finding]]
 
 
 def _positive_int_string(value) -> bool:
-    return isinstance(value, str) and value.strip().isdigit() and int(value) > 0
+    n = ascii_int(value) if isinstance(value, str) else None  # "٤", " 4 " and "²" are not (issue 10)
+    return n is not None and n > 0
 
 
 # --- schema ------------------------------------------------------------------------------------
@@ -58,7 +62,7 @@ def rule_schema(graph: Graph, configmaps: dict, version: str) -> Iterator[Findin
     seen: dict[str, str] = {}
     for svc in graph.services:
         low = svc.name.lower()
-        if not is_dns_label(low):
+        if not is_dns1123_label(low):
             yield Finding(ERROR, "BAD_SERVICE_NAME", f"service name {svc.name!r} does not make a valid object name once lower-cased",
                           svc.name, "use letters, digits and '-', starting and ending with a letter or digit")
         elif low in seen:
@@ -69,11 +73,11 @@ def rule_schema(graph: Graph, configmaps: dict, version: str) -> Iterator[Findin
             severity = ERROR if graph.api_version == V1BETA1 else WARNING
             yield Finding(severity, "UNKNOWN_COMPONENT_TYPE", f"componentType {svc.component_type!r} is not one the operator knows",
                           svc.name, f"use one of {', '.join(COMPONENT_TYPES)}; only worker, prefill and decode get backend launch logic")
-        if svc.raw_replicas is not None and (svc.replicas is None or svc.replicas < 0):
+        if svc.raw_replicas is not None and (svc.replicas is None or not 0 <= svc.replicas <= INT32_MAX):
             yield Finding(ERROR, "BAD_REPLICAS", f"replicas {svc.raw_replicas!r} is not a whole number >= 0", svc.name, None)
         if svc.multinode:
             n = _as_int(svc.raw_node_count) if not isinstance(svc.raw_node_count, str) else None
-            if svc.raw_node_count is not None and (n is None or n < 2):
+            if svc.raw_node_count is not None and (n is None or not 2 <= n <= INT32_MAX):
                 yield Finding(ERROR, "BAD_NODECOUNT", f"multinode.nodeCount {svc.raw_node_count!r} must be an integer >= 2",
                               svc.name, "omit the multinode section for a single-node service")
         for label, value in (("limits", svc.gpu_limit), ("requests", svc.gpu_request)):
@@ -227,7 +231,7 @@ def _tp_hint(svc: Service, backend: str, world: int) -> str:
     return f"set {flag} {want} (TP = nodeCount × gpu), or change nodeCount/gpu to match"
 
 
-RULES: tuple[Rule, ...] = (rule_schema, rule_annotations, rule_name_budget, rule_engine, rule_deprecated)
+RULES: tuple[Rule, ...] = (rule_schema, rule_annotations, rule_name_budget, rule_engine, rule_deprecated, rule_names)
 
 
 def validate(graph: Graph, configmaps: dict[str, dict[str, str]] | None = None, operator_version: str | None = None) -> list[Finding]:

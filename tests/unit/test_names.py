@@ -193,7 +193,7 @@ def test_init_refuses_exactly_the_names_validate_flags(mode, nodes):
     assert first_refused == {("agg", 1): 38, ("agg", 2): 30, ("disagg", 2): 28}[(mode, nodes)]
 
 
-# --- one DNS-label rule --------------------------------------------------------------------------------
+# --- one DNS-label rule (dgd/wellformed.is_dns1123_label) --------------------------------------------------------------------------------
 
 LABELS = [
     ("llm", True), ("a", True), ("0abc", True), ("a-b-c", True), ("a" * 63, True), ("a" * 64, False),
@@ -202,14 +202,16 @@ LABELS = [
 
 
 @pytest.mark.parametrize("name, ok", LABELS, ids=[repr(n) if len(n) < 10 else f"{len(n)} characters" for n, _ in LABELS])
-def test_is_dns_label(name, ok):
-    assert names.is_dns_label(name) is ok
+def test_is_dns1123_label(name, ok):
+    from kubectl_dynamo.dgd.wellformed import is_dns1123_label
+
+    assert is_dns1123_label(name) is ok
 
 
 @pytest.mark.parametrize("name, ok", LABELS, ids=[repr(n) if len(n) < 10 else f"{len(n)} characters" for n, _ in LABELS])
 def test_init_and_validate_judge_a_name_alike(name, ok, capsys):
     """init's NAME check and validate's BAD_SERVICE_NAME had a regex each (and `$` let a trailing
-    newline through); both ask names.is_dns_label now."""
+    newline through); both ask wellformed.is_dns1123_label now, apimachinery's IsDNS1123Label."""
     from kubectl_dynamo.cli.main import run
 
     code = run(["init", name, "--orchestrator", "lws"])  # lws: no Grove budget, only the label rule
