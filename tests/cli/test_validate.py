@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from tests.unit.test_inputs import laughs
+
 from .conftest import DATA, SHARED_EXAMPLES, assert_golden, cli
 
 
@@ -171,3 +173,30 @@ def test_dir_copy_ignores_non_manifest_files(tmp_path):
     res = cli("validate", "-f", str(tmp_path))
     assert (res.exit_code, res.stderr) == (0, "")
     assert res.stdout.splitlines()[0] == f"{tmp_path / 'a.yaml'}: llm-agg"
+
+
+# --- hostile input through validate (issue 10; moved here from the unit tests of report/ and inputs) ---
+
+EVIL = "apiVersion: nvidia.com/v1alpha1\nkind: DynamoGraphDeployment\nmetadata: {name: \"l\\e]0;pwned\\a\\e[2J\\u202e\"}\n" \
+       "spec: {services: {\"w\\e[31m\": {componentType: \"\\e]0;x\\a\"}}}\n"
+
+
+@pytest.mark.parametrize("color", ["never", "always"])
+def test_escape_sequences_from_a_manifest_are_printed_visibly(color):
+    res = cli("validate", "-f", "-", "--color", color, input=EVIL)
+    assert res.exit_code == 1
+    out = res.stdout + res.stderr
+    assert "\x07" not in out and "\u202e" not in out and "\x1b]" not in out and "\x1b[2J" not in out
+    assert "l^[]0;pwned\\x07^[[2J\\u202e:" not in out  # the source heading is not the name
+    assert 'metadata.name "l\\x1b]0;pwned\\x07\\x1b[2J\\u202e" is not valid' in out
+    if color == "always":  # the plugin's own colours still pass
+        assert "\x1b[1m\x1b[31merror" in res.stdout
+    else:
+        assert "\x1b" not in out
+
+
+def test_a_billion_laughs_on_stdin_through_validate():
+    res = cli("validate", "-f", "-", input=laughs())
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: stdin is not usable YAML at line 9, column 7: document contains excessive aliasing")
+    assert len(res.stderr.splitlines()) == 1
