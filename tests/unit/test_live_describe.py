@@ -306,7 +306,9 @@ def test_description_of_a_dgd_without_anything_around_it():
     assert d.notes == ["cannot list pods: forbidden: cannot list pods"]
     out = io.StringIO()
     render_description(d, out, NOW)
-    assert "Pods:          <none>" in out.getvalue() and "Note:          cannot list pods" in out.getvalue()
+    assert out.getvalue().splitlines()[-7:] == [
+        "Objects:       <none>", "Pods:          <none>", "Placement:     <none>", "Why Pending:   <none>",
+        "Findings:      <none>", "Note:          cannot list pods: forbidden: cannot list pods", "Events:        <none>"]
 
 
 def test_describe_text_golden():

@@ -221,5 +221,5 @@ def test_dgd_summary_shows_replicas_and_pp():
     doc["spec"]["services"]["decode"]["extraPodSpec"]["mainContainer"]["args"] = [
         "--model", "m", "--tensor-parallel-size", "8", "--pipeline-parallel-size", "2"]
     exp = plan.explain(model.read_graph(doc), capabilities.assumed("grove", None))
-    assert "decode 3×(2×8) TP=8 PP=2" in apply_text.dgd_summary(exp)
-    assert ", 64 GPUs " in apply_text.dgd_summary(exp)
+    assert apply_text.dgd_summary(exp) == (
+        "my-llm: 2 services, 64 GPUs (decode 3×(2×8) TP=8 PP=2, prefill 2×8 TP=16), pathway grove")
