@@ -30,7 +30,7 @@ from kubectl_dynamo.dgd.names import (
 )
 from kubectl_dynamo.dgd.parallelism import read_parallelism
 from kubectl_dynamo.dgd.pathway import PathwayDecision, decide
-from kubectl_dynamo.dgd.rules import validate
+from kubectl_dynamo.dgd.rules import dynamo_namespace_too_long, validate
 
 KAI_SCHEDULER = "kai-scheduler"  # consts.KaiSchedulerName
 DEFAULT_KAI_QUEUE = "dynamo"  # consts.DefaultKaiSchedulerQueue
@@ -58,6 +58,11 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
 
     services = [_service_plan(graph, svc, decision, caps, configmaps, use_kai, queue, queue_exists, creating)
                 for svc in graph.services]
+    if use_kai and queue_exists is False or decision.pathway == PATHWAY_COMPONENT and dynamo_namespace_too_long(graph):
+        # DetermineKaiSchedulerQueue fails the DGD before the PodCliqueSet is generated; the API server
+        # refuses DynamoComponentDeployments whose nvidia.com/dynamo-namespace label is too long
+        for plan in services:
+            plan.workload, plan.objects = None, []
     findings = validate(graph, configmaps, version) + list(_cluster_findings(graph, caps, decision, services, use_kai, queue, queue_exists))
     return Explanation(
         objects=graph_objects(graph, decision.pathway, services, version),
@@ -75,7 +80,7 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
 def graph_objects(graph: Graph, decision_pathway: str, services: list[ServicePlan], version: str) -> list[ObjectRef]:
     """Objects made once per DGD rather than per service."""
     out: list[ObjectRef] = []
-    if decision_pathway == PATHWAY_GROVE:
+    if decision_pathway == PATHWAY_GROVE and any(s.workload for s in services):
         out.append(ObjectRef("PodCliqueSet", graph.name))
     # reconcileWaitLeaderConfigMap (#7954): every DGD with a multinode service, from 1.1 on
     if decision_pathway != PATHWAY_FAILED and graph.has_multinode and versions.at_least(version, versions.WAIT_FOR_LEADER_INIT):
@@ -152,8 +157,12 @@ def _workload(graph: Graph, svc: Service, pathway: str) -> tuple[str | None, lis
         objs = [ObjectRef("DynamoComponentDeployment", dcd)]
         if not svc.is_multinode:
             return "Deployment", objs + [ObjectRef("Deployment", dcd)]
+        # the PodGroup comes first; generateLeaderWorkerSet refuses templates without command and
+        # args or without a GPU limit (LWS_NO_COMMAND, LWS_NO_GPU_LIMIT), so no LeaderWorkerSet then
+        refused = not svc.command or not svc.args or svc.gpu_limit is None
         for i in range(svc.effective_replicas):
-            objs += [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i)), ObjectRef("PodGroup", lws_instance(dcd, i))]
+            objs += [] if refused else [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i))]
+            objs += [ObjectRef("PodGroup", lws_instance(dcd, i))]
         return "LeaderWorkerSet", objs
     return None, []
 
