@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kubectl_dynamo.contracts.explanation import LaunchPlan
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.backend import module_end
-from kubectl_dynamo.dgd.model import ANN_ORIGIN_VERSION, ANN_VLLM_BACKEND, Graph, Service, _as_int
+from kubectl_dynamo.dgd.model import ANN_ORIGIN_VERSION, ANN_VLLM_BACKEND, Graph, Service, as_int
 from kubectl_dynamo.dgd.parallelism import VLLM_DP, Parallelism
 
 VLLM_RAY_PORT = "6379"  # VLLMPort
@@ -137,7 +137,7 @@ def vllm_executor_backend(graph: Graph, svc: Service, operator_version: str, cre
 def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, operator_version: str,
                 creating: bool) -> LaunchPlan:
     n = svc.node_count
-    gpus = _as_int(svc.gpu_limit) or 0  # getContainerGPUs reads limits only
+    gpus = as_int(svc.gpu_limit) or 0  # getContainerGPUs reads limits only
     world = par.world
     probes = "worker liveness/readiness/startup probes removed (leader keeps them)"
     if not versions.at_least(operator_version, versions.VLLM_DATA_PARALLEL):
@@ -209,7 +209,7 @@ _MPI_ENV = ["CUDA_VISIBLE_DEVICES", "HF_TOKEN", "HF_HOME", "PATH", "LD_LIBRARY_P
 def trtllm_gpus_per_node(svc: Service) -> int:
     """getGPUsPerNode: requests.gpu first, then limits.gpu, else 0."""
     for value in (svc.gpu_request, svc.gpu_limit):
-        n = _as_int(value)
+        n = as_int(value)
         if n is not None and n > 0:
             return n
     return 0

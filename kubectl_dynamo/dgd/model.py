@@ -67,7 +67,7 @@ class Service:
         """GetNumberOfNodes(): multinode.nodeCount when the section is present, else 1."""
         if not self.multinode:
             return 1
-        n = _as_int(self.raw_node_count)
+        n = as_int(self.raw_node_count)
         return n if n is not None else 2  # +kubebuilder:default=2
 
     @property
@@ -86,7 +86,7 @@ class Service:
     def gpus_per_node(self) -> int:
         """GPUs each pod gets: limits.gpu, else requests.gpu; 0 when unset or unreadable."""
         for value in (self.gpu_limit, self.gpu_request):
-            n = _as_int(value)
+            n = as_int(value)
             if n is not None and n > 0:
                 return n
         return 0
@@ -191,7 +191,7 @@ def _read_v1alpha1_service(name: str, svc: dict) -> Service:
         path=f"spec.services.{name}",
         component_type=svc.get("componentType"),
         sub_component_type=svc.get("subComponentType"),
-        replicas=_as_int(svc.get("replicas")),
+        replicas=as_int(svc.get("replicas")),
         raw_replicas=svc.get("replicas"),
         multinode=isinstance(multinode, dict),
         raw_node_count=(multinode or {}).get("nodeCount") if isinstance(multinode, dict) else None,
@@ -233,7 +233,7 @@ def _read_v1beta1_component(comp: dict, index: int) -> Service:
         # v1beta1 type prefill/decode was v1alpha1 worker + subComponentType
         component_type=ctype,
         sub_component_type=ctype if ctype in ("prefill", "decode") else None,
-        replicas=_as_int(comp.get("replicas")),
+        replicas=as_int(comp.get("replicas")),
         raw_replicas=comp.get("replicas"),
         multinode=isinstance(multinode, dict),
         raw_node_count=multinode.get("nodeCount") if isinstance(multinode, dict) else None,
@@ -267,7 +267,10 @@ def _gpu_key(resources: dict) -> str | None:
     return None
 
 
-def _as_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
+    """A whole number as a manifest or a status writes it: an int, or a string of ASCII digits with
+    an optional minus (no blanks); anything else (a bool, a float, "+2", "٤") None. The one reader
+    of counts for dgd/ and state/."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

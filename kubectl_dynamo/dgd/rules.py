@@ -26,7 +26,7 @@ from kubectl_dynamo.dgd.model import (
     V1BETA1,
     Graph,
     Service,
-    _as_int,
+    as_int,
 )
 from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used, suggest_short_name
 from kubectl_dynamo.dgd.parallelism import ParallelismReading, read_parallelism
@@ -76,7 +76,7 @@ def rule_schema(graph: Graph, configmaps: dict, version: str) -> Iterator[Findin
         if svc.raw_replicas is not None and (svc.replicas is None or not 0 <= svc.replicas <= INT32_MAX):
             yield Finding(ERROR, "BAD_REPLICAS", f"replicas {svc.raw_replicas!r} is not a whole number >= 0", svc.name, None)
         if svc.multinode:
-            n = _as_int(svc.raw_node_count) if not isinstance(svc.raw_node_count, str) else None
+            n = as_int(svc.raw_node_count) if not isinstance(svc.raw_node_count, str) else None
             if svc.raw_node_count is not None and (n is None or not 2 <= n <= INT32_MAX):
                 yield Finding(ERROR, "BAD_NODECOUNT", f"multinode.nodeCount {svc.raw_node_count!r} must be an integer >= 2",
                               svc.name, "omit the multinode section for a single-node service")

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, ANN_WORKLOAD_PROVIDER, Graph, Service, mapping
+from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, ANN_WORKLOAD_PROVIDER, Graph, Service, as_int, mapping
 
 GROVE = "grove"
 LWS = "lws"
@@ -33,18 +33,6 @@ def status(obj: dict) -> dict:
 
 def spec(obj: dict) -> dict:
     return mapping(obj, "spec")
-
-
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):  # ASCII digits only: "²".isdigit() is True, int("²") a ValueError
-        from kubectl_dynamo.dgd.fields import ascii_int
-
-        return ascii_int(value.strip())
-    return None
 
 
 def parse_time(value: Any) -> dt.datetime | None:

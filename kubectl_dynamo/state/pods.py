@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.dgd.model import LABEL_COMPONENT
-from kubectl_dynamo.state.common import as_int, meta, spec, status
+from kubectl_dynamo.dgd.model import LABEL_COMPONENT, as_int
+from kubectl_dynamo.state.common import meta, spec, status
 from kubectl_dynamo.state.inventory import GPU, pod_gpus
 from kubectl_dynamo.state.quantity import whole
 

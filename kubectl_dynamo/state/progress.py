@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubectl_dynamo.dgd.model import as_int
 from kubectl_dynamo.state import common
 
 READY, FAILED = "ready", "failed"
@@ -48,10 +49,10 @@ def progress(obj: dict) -> Progress:
     meta, status = common.meta(obj), common.status(obj)
     ready = common.condition(obj, "Ready") or {}
     # ready as the operator counts it (common.ready_replicas), the same rule get and describe use
-    services = {name: (common.ready_replicas(entry) or 0, common.as_int(entry.get("replicas")) or 0)
+    services = {name: (common.ready_replicas(entry) or 0, as_int(entry.get("replicas")) or 0)
                 for name, entry in common.status_items(obj)}
     observed = status.get("observedGeneration")
-    caught_up = observed is None or (common.as_int(observed) or 0) >= (common.as_int(meta.get("generation")) or 0)
+    caught_up = observed is None or (as_int(observed) or 0) >= (as_int(meta.get("generation")) or 0)
     return Progress(
         state=str(status.get("state") or ""),
         ready_condition=ready.get("status"),

@@ -31,3 +31,16 @@ def test_what_is_not_a_quantity_is_none(value):
                                       ("-1", 0), ("nope", 0), (None, 0)])
 def test_whole_counts(value, n):
     assert whole(value) == n
+
+
+@pytest.mark.parametrize("value, n", [
+    (2, 2), ("2", 2), ("-2", -2), ("+2", None), (" 2", None), ("2 ", None), ("٤", None), ("²", None), ("1_000", None),
+    (True, None), (2.0, None), (None, None), ("", None),
+], ids=["an int", "digits", "a minus sign", "a plus sign", "a leading blank", "a trailing blank", "an arabic-indic digit",
+        "a superscript", "an underscore", "a bool", "a float", "None", "empty"])
+def test_one_reader_of_whole_numbers(value, n):
+    """dgd.model.as_int (was model._as_int, imported across modules) is also what state/ reads status
+    counts with (state/common kept a second copy that stripped blanks and refused a sign)."""
+    from kubectl_dynamo.dgd.model import as_int
+
+    assert as_int(value) == n
