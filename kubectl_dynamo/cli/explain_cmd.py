@@ -98,6 +98,7 @@ class ExplainOptions:
     capabilities_source: CapabilitiesSource | None = None
     graph_source: GraphSource | None = None
     printer: Printer | None = field(default=None, repr=False)
+    _claims: dict = field(default_factory=dict, repr=False)
 
     def complete(self) -> None:
         """Resolve the printer and where capabilities and the DGD come from."""
@@ -126,7 +127,7 @@ class ExplainOptions:
         graphs, configmaps = self._graphs()  # input errors and a missing NAME before the survey
         caps = self.capabilities_source(self.globals, self.operator_version)
         # a live DGD's annotations are final; a file's are stamped by the webhook on create
-        explanations = [plan.explain(g, caps, configmaps, creating=not self.name) for g in graphs]
+        explanations = [plan.explain(g, caps, configmaps, creating=not self.name, claims=self._claims) for g in graphs]
         self.printer(explanations, self.out)
         has_errors = any(f.severity == "error" for e in explanations for f in e.findings)
         return EXIT_FINDINGS if has_errors else EXIT_OK
@@ -143,6 +144,7 @@ class ExplainOptions:
         graphs = [model.read_graph(d.obj, d.source) for d in docs if model.is_dgd(d.obj)]
         if not graphs:
             raise InputError(f"no DynamoGraphDeployment in {', '.join(self.filenames)}")
+        self._claims = model.gpu_claims_by_name([d.obj for d in docs])  # DRA GPUs from the same input
         return graphs, model.configmaps_by_name([d.obj for d in docs])
 
 
@@ -169,6 +171,9 @@ Examples:
   # The same on a cluster with LeaderWorkerSet and Volcano, mirroring operator 0.9.0
   kubectl dynamo explain -f my-llm.yaml --assume lws,volcano --operator-version 0.9.0
 \b
+  # Also check the Grove and KAI-Scheduler versions against the operator line
+  kubectl dynamo explain -f my-llm.yaml --assume grove@v0.1.0-alpha.13,kai@v0.17.0 --operator-version 1.5.0
+\b
   # As JSON, from stdin
   kubectl dynamo init --nodes 2 --gpus 8 | kubectl dynamo explain -f - --assume grove -o json""",
 )
@@ -179,8 +184,9 @@ Examples:
     "--assume",
     type=options.AssumeList(),
     metavar="LIST",
-    help="Explain offline, as if these were installed (operator configuration on auto-detect): "
-    "a comma-separated subset of grove, kai, lws, volcano, or none.",
+    help="Explain offline, as if these were installed (operator configuration on auto-detect): a comma-separated "
+    "subset of grove, kai, lws, volcano, volcano-scheduler, disaggregatedset, or none; grove, kai, lws, volcano and "
+    "kubernetes take a version (grove@v0.1.0-alpha.13,kai@v0.17.0).",
 )
 @options.operator_version_option()
 @options.output_option(*FORMATS, default="table")

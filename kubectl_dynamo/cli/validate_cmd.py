@@ -53,13 +53,14 @@ class ValidateOptions:
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         configmaps = model.configmaps_by_name([d.obj for d in docs])
+        claims = model.gpu_claims_by_name([d.obj for d in docs])
         report = ValidationReport()
         for doc in docs:
             if not model.is_dgd(doc.obj):
                 self.globals.log(2, f"skipping {doc.kind}/{doc.name} ({doc.where}): not a DynamoGraphDeployment")
                 continue
             graph = model.read_graph(doc.obj, doc.source)
-            findings = rules.validate(graph, configmaps, self.operator_version)
+            findings = rules.validate(graph, configmaps, self.operator_version, claims=claims)
             report.items.append(ValidationItem(graph.name, graph.namespace, doc.source, findings))
         if not report.items:
             raise InputError(

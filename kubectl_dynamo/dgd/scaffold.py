@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from kubectl_dynamo.dgd import versions
+from kubectl_dynamo.dgd import gates, versions
 from kubectl_dynamo.dgd.model import (
     ANN_ENABLE_GROVE,
     ANN_KAI_QUEUE,
@@ -51,12 +51,23 @@ class ScaffoldOptions:
     replicas: int = 1
     orchestrator: str = "auto"
     queue: str | None = None
-    api_version: str = V1ALPHA1
+    api_version: str | None = None  # None: the mirrored line's storage version (v1beta1 from 1.5)
     namespace: str | None = None
     prefill_nodes: int | None = None
     prefill_gpus: int | None = None
     decode_nodes: int | None = None
     decode_gpus: int | None = None
+    operator_version: str | None = None  # the line to write for (default: the newest mirrored)
+
+    @property
+    def rules(self) -> gates.RuleSet:
+        return gates.RuleSet(self.operator_version or versions.NEWEST_KNOWN)
+
+    def resolved_api_version(self) -> str:
+        """The storage version of the mirrored line: v1beta1 from 1.5 (#11904), else v1alpha1."""
+        if self.api_version is not None:
+            return self.api_version
+        return V1BETA1 if self.rules.has(gates.V1BETA1_STORAGE) else V1ALPHA1
 
 
 @dataclass(frozen=True)
@@ -102,8 +113,14 @@ def _check(opts: ScaffoldOptions) -> None:
         raise ScaffoldError(f"--mode {opts.mode!r} is not one of {', '.join(MODES)}")
     if opts.orchestrator not in ORCHESTRATORS:
         raise ScaffoldError(f"--orchestrator {opts.orchestrator!r} is not one of {', '.join(ORCHESTRATORS)}")
-    if opts.api_version not in API_VERSIONS:
-        raise ScaffoldError(f"--api-version {opts.api_version!r} is not one of {', '.join(API_VERSIONS)}")
+    if opts.operator_version is not None and not versions.is_semver(opts.operator_version):
+        raise ScaffoldError(f"--operator-version {opts.operator_version!r} is not a version like 1.6.1")
+    api = opts.resolved_api_version()
+    if api not in API_VERSIONS:
+        raise ScaffoldError(f"--api-version {api!r} is not one of {', '.join(API_VERSIONS)}")
+    if api == V1BETA1 and not opts.rules.has(gates.V1BETA1_SERVED):
+        raise ScaffoldError(f"--api-version {V1BETA1} is served from operator {gates.V1BETA1_SERVED.since}: "
+                            f"operator {opts.rules.version} needs {V1ALPHA1}")
     for flag, value in (("--nodes", opts.nodes), ("--gpus", opts.gpus), ("--prefill-nodes", opts.prefill_nodes),
                         ("--prefill-gpus", opts.prefill_gpus), ("--decode-nodes", opts.decode_nodes),
                         ("--decode-gpus", opts.decode_gpus)):
@@ -194,7 +211,9 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
     shapes = worker_shapes(opts)
     _check_budget(name, shapes, opts)
     model = opts.model or DEFAULT_MODEL
-    image = opts.image or f"{IMAGES[opts.backend]}:{versions.NEWEST_KNOWN}"
+    # the runtime image of the mirrored release: its tag is the runtime version newer operators read
+    image = opts.image or f"{IMAGES[opts.backend]}:{opts.rules.version.lstrip('vV')}"
+    api_version = opts.resolved_api_version()
 
     annotations: dict[str, str] = {}
     if opts.orchestrator == "lws":
@@ -220,15 +239,15 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
         meta["namespace"] = opts.namespace
     if annotations:
         meta["annotations"] = annotations
-    if opts.api_version == V1BETA1:
+    if api_version == V1BETA1:
         spec = {"backendFramework": opts.backend, "components": [c.v1beta1() for c in components]}
     else:
         spec = {"backendFramework": opts.backend, "services": {c.name: c.v1alpha1() for c in components}}
     if opts.backend == "trtllm":
         # mpirun runs as root in the runtime images; Open MPI refuses that without these
         env = [{"name": "OMPI_ALLOW_RUN_AS_ROOT", "value": "1"}, {"name": "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "value": "1"}]
-        spec["env" if opts.api_version == V1BETA1 else "envs"] = env
-    docs.append({"apiVersion": opts.api_version, "kind": KIND, "metadata": meta, "spec": spec})
+        spec["env" if api_version == V1BETA1 else "envs"] = env
+    docs.append({"apiVersion": api_version, "kind": KIND, "metadata": meta, "spec": spec})
     return json.loads(json.dumps(docs))  # plain, unshared data
 
 
