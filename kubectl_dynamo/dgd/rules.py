@@ -264,7 +264,10 @@ def rule_podclique_names(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     if not graph.name or not ctx.maybe_grove(graph):
         return
     pcs = pod_clique_set(graph, ctx.rules)
+    budget_checked = ctx.rules.has(gates.NAME_BUDGET_WEBHOOK)
     for svc in graph.services:
+        if budget_checked and len(pcs) + component_budget(svc) > GROVE_NAME_BUDGET:
+            continue  # rejected at admission (NAME_BUDGET): no clique is ever made
         name = longest_podclique(graph, svc, pcs)
         if len(name) > PODCLIQUE_NAME_LIMIT:
             yield Finding(WARNING, "PODCLIQUE_NAME_LENGTH",
