@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from kubectl_dynamo.cli.errors import InputError
+from kubectl_dynamo.errors import InputError
 
 STDIN = "-"
 MANIFEST_EXTENSIONS = (".yaml", ".yml", ".json")

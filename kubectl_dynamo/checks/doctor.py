@@ -1,4 +1,4 @@
-"""doctor's checks: ClusterFacts in, a list of DoctorCheck out. Pure: no I/O, so each rule is a
+"""doctor's checks: ClusterFacts in, a list of DoctorCheck (and the DoctorReport) out. Pure: no I/O, so each rule is a
 unit test over plain data, and the e2e tests check the facts reading against a real API server.
 
 Each check has a stable id users can grep for, a section, a status (pass|warn|fail|skip), a
@@ -12,15 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kubectl_dynamo.checks.orchestrators import check_operator_use, check_projects
-from kubectl_dynamo.checks.status import FAIL, PASS, SKIP, WARN, DoctorCheck, summary
-from kubectl_dynamo.cluster.access import AccessResult
-from kubectl_dynamo.cluster.controllers import DYNAMO
-from kubectl_dynamo.cluster.survey import DGD_CRD, ClusterFacts
+from kubectl_dynamo.contracts.doctor import FAIL, PASS, SKIP, WARN, DoctorCheck, DoctorReport
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
-
-__all__ = ["PASS", "WARN", "FAIL", "SKIP", "DoctorCheck", "AccessResult", "DoctorInput", "run_checks", "report",
-           "summary", "effective_orchestrator"]
+from kubectl_dynamo.state.access import AccessResult
+from kubectl_dynamo.state.controllers import DYNAMO
+from kubectl_dynamo.state.facts import DGD_CRD, ClusterFacts
 
 MIN_KUBERNETES = (1, 24)
 HELM_HINT = "helm upgrade <release> <chart> -n <namespace> --reuse-values"
@@ -257,24 +254,8 @@ def run_checks(inp: DoctorInput) -> tuple[list[DoctorCheck], Capabilities]:
     return checks, caps
 
 
-def report(inp: DoctorInput) -> dict:
-    """The DoctorReport JSON contract (SPEC)."""
+def report(inp: DoctorInput) -> DoctorReport:
+    """Every check over the facts, as the DoctorReport contract."""
     checks, caps = run_checks(inp)
     facts = inp.facts
-    gpus = None
-    if facts.inventory is not None:
-        inv = facts.inventory.to_dict()
-        keys = ("name", "product", "allocatable", "requested", "free", "schedulable", "rdma", "state", "ready",
-                "cordoned", "taints", "mig", "fabric", "clique")
-        gpus = {"nodes": [{k: n[k] for k in keys} for n in inv["nodes"]], "total": inv["total"], "free": inv["free"],
-                "largestFit": inv["largestFit"], "requestsKnown": inv["requestsKnown"]}
-    return {
-        "kind": "DoctorReport",
-        "context": facts.context,
-        "server": {"version": facts.server_version, "host": facts.host} if facts.server_version else None,
-        "checks": [c.to_dict() for c in checks],
-        "capabilities": caps.to_dict(),
-        "gpus": gpus,
-        "access": [a.to_dict() for a in inp.access],
-        "summary": summary(checks),
-    }
+    return DoctorReport(facts.context, facts.server_version, facts.host, checks, caps, facts.inventory, list(inp.access))

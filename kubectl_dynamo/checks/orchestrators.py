@@ -7,13 +7,13 @@ a `warn`. Detection: reference/orchestrators.md §0 and §5; operator use: dynam
 
 from __future__ import annotations
 
-from kubectl_dynamo.checks.status import FAIL, PASS, SKIP, WARN, DoctorCheck
-from kubectl_dynamo.cluster.controllers import GROVE, KAI, LWS, VOLCANO, Controller
-from kubectl_dynamo.cluster.survey import ClusterFacts
+from kubectl_dynamo.contracts.doctor import FAIL, PASS, SKIP, WARN, DoctorCheck
 from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
 from kubectl_dynamo.dgd.plan import DEFAULT_KAI_QUEUE
+from kubectl_dynamo.state.controllers import GROVE, KAI, LWS, VOLCANO, Controller
+from kubectl_dynamo.state.facts import ClusterFacts
 
 MIN_LWS = (0, 7, 0)  # documented LWS requirement for the Dynamo LWS path
 VOLCANO_DEFAULT_QUEUE = "default"  # PodGroup spec.queue defaults to it (Volcano CRD)

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK, DynamoError, InputError, UsageError, WaitTimeout
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK, DynamoError, InputError, UsageError, WaitTimeout
+from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:
     from kubectl_dynamo.cluster.apply import ApplyResult, Planned
     from kubectl_dynamo.cluster.client import Cluster
-    from kubectl_dynamo.dgd.explanation import Explanation
+    from kubectl_dynamo.contracts.explanation import Explanation
     from kubectl_dynamo.report.color import Palette
 
 COMMAND_PATH = "kubectl dynamo apply"
@@ -46,23 +47,29 @@ class ApplyOptions:
     poll_interval: float = 2.0
     tty: bool | None = None  # progress as a live line; None: when stderr is a terminal
     palette: Palette | None = field(default=None, repr=False)
+    printer: Printer | None = field(default=None, repr=False)
 
     @property
     def wait_timeout(self) -> float:
         return DEFAULT_TIMEOUT if self.timeout is None else self.timeout
 
     def complete(self) -> None:
-        """Settle the output format and the colour of stderr (where findings go)."""
+        """Resolve the printer and the colour of stderr (where findings go)."""
+        from kubectl_dynamo.report import apply_text, output
         from kubectl_dynamo.report.color import palette_for
 
         self.output = self.output.strip()
         self.palette = palette_for(self.err, self.globals.color)
+        dry_run = self.dry_run
+        self.printer = output.printer_for(
+            self.output, self.out, self.globals.color,
+            {"": lambda applied, out, palette: apply_text.render_applied(applied, out, dry_run),
+             "name": lambda applied, out, palette: apply_text.render_names(applied, out)},
+            apply_text.objects_data)
 
     def validate(self) -> None:
         if not self.filenames:
             raise UsageError("-f/--filename is required: a file, a directory or - for stdin", command_path=COMMAND_PATH)
-        if self.output:
-            options.check_output(self.output, FORMATS, COMMAND_PATH)
         if self.wait and self.dry_run != "none":
             raise UsageError(f"--wait cannot be used with --dry-run={self.dry_run}: nothing is created to wait for",
                              command_path=COMMAND_PATH)
@@ -71,13 +78,13 @@ class ApplyOptions:
 
     def run(self) -> int:
         from kubectl_dynamo import inputs
-        from kubectl_dynamo.cluster import apply, session
+        from kubectl_dynamo.cluster import apply
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         if not docs:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
         self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
-        cluster = session.open_cluster(self.globals.connection_options())
+        cluster = self.globals.cluster()
         planned = apply.plan(cluster, [(d.obj, d.where) for d in docs], cluster.conn.namespace, self.globals.namespace_given)
         explanations = self._check(cluster, planned, [d.obj for d in docs])
         self.globals.log(2, f"server-side apply of {len(planned)} object(s), dry run {self.dry_run}")
@@ -122,27 +129,26 @@ class ApplyOptions:
         return out
 
     def _print(self, result: ApplyResult, explanations: list[tuple[Planned, Explanation]]) -> None:
-        from kubectl_dynamo.report import apply_text, printers
+        """The applied objects through the printer, then the GPU/TP summary of each applied DGD:
+        on stdout under kubectl's lines, on stderr with -o so name/json/yaml stay clean."""
+        from kubectl_dynamo.report.apply_text import dgd_summary
 
-        if self.output in ("json", "yaml"):
-            if result.applied:
-                data = apply_text.objects_data([a.obj for a in result.applied])
-                self.out.write(printers.dump_json(data) if self.output == "json" else printers.dump_yaml(data))
-        else:
-            for a in result.applied:
-                line = a.planned.ref if self.output == "name" else apply_text.object_line(a.planned.ref, a.action, self.dry_run)
-                self.out.write(line + "\n")
+        if not result.applied:
+            return
+        assert self.printer is not None
+        self.printer(result.applied, self.out)
         applied = {id(a.planned) for a in result.applied}
-        summary_to = self.out if not self.output else self.err  # keep name/json/yaml output clean
+        summary_to = self.out if not self.output else self.err
         for p, exp in explanations:
             if id(p) in applied:
-                summary_to.write(apply_text.dgd_summary(exp, with_pathway=not self.skip_checks) + "\n")
+                summary_to.write(dgd_summary(exp, with_pathway=not self.skip_checks) + "\n")
         self.out.flush()
 
     def _wait(self, cluster: Cluster, planned: list[Planned]) -> int:
         from kubectl_dynamo.cluster import wait
         from kubectl_dynamo.dgd import model
         from kubectl_dynamo.report.apply_text import ProgressWriter, duration, progress_line
+        from kubectl_dynamo.state.progress import FAILED, READY
 
         targets = [wait.Target(p.resource, p.namespace or "", p.name) for p in planned if model.is_dgd(p.doc)]
         if not targets:
@@ -156,14 +162,14 @@ class ApplyOptions:
         finally:
             writer.finish()
         done_to = self.out if not self.output else self.err
-        if res.outcome == wait.READY:
+        if res.outcome == READY:
             for t in targets:
                 done_to.write(f"{t.name}: ready after {duration(res.elapsed)}\n")
             return EXIT_OK
-        if res.outcome == wait.FAILED:
-            lines = [f"{n}: {res.progress[n].message or res.progress[n].reason or 'state failed'}" for n in res.names(wait.FAILED)]
+        if res.outcome == FAILED:
+            lines = [f"{n}: {res.progress[n].message or res.progress[n].reason or 'state failed'}" for n in res.names(FAILED)]
             raise DynamoError(f"deployment failed: {lines[0]}" + "".join(f"\n  {line}" for line in lines[1:]))
-        pending = [n for n in (t.name for t in targets) if n not in res.names(wait.READY)]
+        pending = [n for n in (t.name for t in targets) if n not in res.names(READY)]
         why = [progress_line(n, res.progress[n]) if n in res.progress else f"{n}: not read" for n in pending]
         if res.last_error:
             why.append(f"last error: {res.last_error}")

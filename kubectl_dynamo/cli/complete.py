@@ -93,31 +93,26 @@ class Lookup:
 # --- lookups (each runs inside Lookup.run) -----------------------------------------------------
 
 
-def _connection_options(globals_: Any, deadline: float) -> Any:
-    opts = globals_.connection_options()
-    timeout = opts.request_timeout
-    opts.request_timeout = min(timeout, deadline) if timeout else deadline
-    return opts
+def _within(globals_: Any, deadline: float) -> Any:
+    """The invocation's GlobalOptions with --request-timeout cut to the lookup's deadline."""
+    timeout = globals_.request_timeout
+    globals_.request_timeout = min(timeout, deadline) if timeout else deadline
+    return globals_
 
 
 def namespaces(globals_: Any, deadline: float = LOOKUP_DEADLINE) -> list[str]:
     """Namespace names of the current (or --context) cluster."""
-    from kubectl_dynamo.cluster.client import METADATA_LIST_ACCEPT, Cluster
-    from kubectl_dynamo.cluster.connection import connect
+    from kubectl_dynamo.cluster import reads
 
-    cluster = Cluster(connect(_connection_options(globals_, deadline)))
-    items = cluster.list("/api/v1/namespaces", accept=METADATA_LIST_ACCEPT, what="namespaces")
-    return sorted((i.get("metadata") or {}).get("name", "") for i in items)
+    return sorted(reads.namespace_names(_within(globals_, deadline).cluster()))
 
 
 def dgd_names(globals_: Any, deadline: float = LOOKUP_DEADLINE) -> list[str]:
     """DynamoGraphDeployment names in the -n namespace, else the context's."""
-    from kubectl_dynamo.cluster.client import Cluster
-    from kubectl_dynamo.cluster.connection import connect
     from kubectl_dynamo.cluster.dgds import list_dgds
 
-    conn = connect(_connection_options(globals_, deadline))
-    return sorted((d.get("metadata") or {}).get("name", "") for d in list_dgds(Cluster(conn), conn.namespace))
+    cluster = _within(globals_, deadline).cluster()
+    return sorted((d.get("metadata") or {}).get("name", "") for d in list_dgds(cluster, cluster.conn.namespace))
 
 
 def contexts(globals_: Any, deadline: float = LOOKUP_DEADLINE) -> list[str]:

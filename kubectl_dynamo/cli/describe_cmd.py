@@ -1,7 +1,7 @@
 """`kubectl dynamo describe NAME`: one DynamoGraphDeployment in depth.
 
 Reads the DGD, its child objects, pods, events, the pods' nodes and engine ConfigMaps
-(cluster/dgds.read_live), interprets them (live/describe.py) and prints them like `kubectl
+(cluster/dgds.read_live), interprets them (state/describe.py) and prints them like `kubectl
 describe`, or as a `Description` with `-o json|yaml`. Exit 0 whatever the DGD's state (describe
 reports, it does not judge); a NAME that does not exist is one NotFound line and exit 1.
 """
@@ -15,9 +15,8 @@ from typing import TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK
-from kubectl_dynamo.cli.get_cmd import ClusterFactory, open_cluster
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("table", "json", "yaml")
@@ -31,7 +30,6 @@ class DescribeOptions:
     globals: GlobalOptions
     out: TextIO
     err: TextIO
-    cluster_factory: ClusterFactory = open_cluster
     now: dt.datetime | None = None
     printer: Printer | None = field(default=None, repr=False)
 
@@ -39,7 +37,6 @@ class DescribeOptions:
         """Resolve the printer, its colour and the clock ages are measured against."""
         from kubectl_dynamo.report import describe_text, output
 
-        options.check_output(self.output, FORMATS, COMMAND_PATH)
         now = self.now = self.now or dt.datetime.now(dt.timezone.utc)
         self.printer = output.printer_for(
             self.output, self.out, self.globals.color,
@@ -51,9 +48,9 @@ class DescribeOptions:
 
     def run(self) -> int:
         from kubectl_dynamo.cluster import dgds
-        from kubectl_dynamo.live.describe import describe
+        from kubectl_dynamo.state.describe import describe
 
-        cluster = self.cluster_factory(self.globals)
+        cluster = self.globals.cluster()
         live = dgds.read_live(cluster, cluster.conn.namespace, self.name)
         self.globals.log(4, f"describe: {len(live.children)} child objects, {len(live.pods)} pods, "
                             f"{len(live.events)} events")

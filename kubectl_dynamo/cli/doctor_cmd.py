@@ -9,15 +9,14 @@ exit 3 when the cluster cannot be used at all (unreachable, TLS, 401), with one 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_FINDINGS, EXIT_OK
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_FINDINGS, EXIT_OK
 from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:
@@ -25,18 +24,13 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "wide", "json", "yaml")
 
-# (globals) -> the facts and access reviews doctor judges; raises ClusterError
-DoctorSource = Callable[[GlobalOptions], "DoctorInput"]
-
-
 def gather(globals_: GlobalOptions) -> DoctorInput:
-    """Survey the cluster and review the user's permissions, in parallel."""
+    """Survey the cluster and review the user's permissions, in parallel; raises ClusterError."""
     from kubectl_dynamo.checks.doctor import DoctorInput
     from kubectl_dynamo.cluster.access import review_access
-    from kubectl_dynamo.cluster.session import open_cluster
     from kubectl_dynamo.cluster.survey import survey
 
-    cluster = open_cluster(globals_.connection_options())
+    cluster = globals_.cluster()
     globals_.log(2, f"doctor: context {cluster.conn.context or '(in-cluster)'}, server {cluster.conn.host}, "
                     f"namespace {cluster.conn.namespace}")
     t0 = time.monotonic()
@@ -54,21 +48,18 @@ class DoctorOptions:
     globals: GlobalOptions
     out: TextIO
     err: TextIO
-    source: DoctorSource | None = None
     printer: Printer | None = field(default=None, repr=False)
 
     def complete(self) -> None:
-        """Resolve the printer (and with it the colour decision for stdout) and the fact source."""
+        """Resolve the printer (and with it the colour decision for stdout)."""
+        from kubectl_dynamo.contracts.doctor import DoctorReport
         from kubectl_dynamo.report import doctor_text, output
 
-        options.check_output(self.output, FORMATS)
         self.printer = output.printer_for(
             self.output, self.out, self.globals.color,
             {"table": doctor_text.render_doctor,
              "wide": lambda report, out, palette: doctor_text.render_doctor(report, out, palette, wide=True)},
-            lambda report: report)
-        if self.source is None:
-            self.source = gather
+            DoctorReport.to_dict)
 
     def validate(self) -> None:
         """No flag combination to judge."""
@@ -76,10 +67,10 @@ class DoctorOptions:
     def run(self) -> int:
         from kubectl_dynamo.checks import doctor
 
-        assert self.source is not None and self.printer is not None
-        report = doctor.report(self.source(self.globals))
+        assert self.printer is not None
+        report = doctor.report(gather(self.globals))
         self.printer(report, self.out)
-        s = report["summary"]
+        s = report.summary
         failed = s["fail"] > 0 or (self.strict and s["warn"] > 0)
         return EXIT_FINDINGS if failed else EXIT_OK
 

@@ -9,29 +9,32 @@ object for NAME, else a `List`), `-o name` prints `dynamographdeployment.nvidia.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK, UsageError
+from kubectl_dynamo.report.output import Printer
 
 if TYPE_CHECKING:
     from kubectl_dynamo.cluster.client import Cluster
+    from kubectl_dynamo.report.color import Palette
+    from kubectl_dynamo.state.summary import Summary
 
 FORMATS = ("table", "wide", "json", "yaml", "name")
 COMMAND_PATH = "kubectl dynamo get"
 
-ClusterFactory = Callable[[GlobalOptions], "Cluster"]
+@dataclass
+class GetResult:
+    """What `get` read: the DGD objects as the server returns them, and (for the table) one
+    Summary per object."""
 
-
-def open_cluster(globals_: GlobalOptions) -> Cluster:
-    from kubectl_dynamo.cluster.session import open_cluster as connect
-
-    return connect(globals_.connection_options())
+    objs: list[dict]
+    single: bool  # `get NAME`: -o json|yaml print the object itself, not a List
+    summaries: list[Summary] = field(default_factory=list)
 
 
 @dataclass
@@ -44,17 +47,24 @@ class GetOptions:
     globals: GlobalOptions
     out: TextIO
     err: TextIO
-    cluster_factory: ClusterFactory = open_cluster
     now: dt.datetime | None = None
-    palette: Any = field(default=None, repr=False)
+    printer: Printer | None = field(default=None, repr=False)
 
     def complete(self) -> None:
-        """Settle the output format and colour, and the clock ages are measured against."""
-        from kubectl_dynamo.report.color import palette_for
+        """Resolve the printer (its colour decided once) and the clock ages are measured against."""
+        from kubectl_dynamo.report import get_text, output
 
-        options.check_output(self.output, FORMATS, COMMAND_PATH)
-        self.palette = palette_for(self.out, self.globals.color)
-        self.now = self.now or dt.datetime.now(dt.timezone.utc)
+        now = self.now = self.now or dt.datetime.now(dt.timezone.utc)
+
+        def table(result: GetResult, out: TextIO, palette: Palette, wide: bool = False) -> None:
+            get_text.render_table(result.summaries, out, now, wide=wide, all_namespaces=self.all_namespaces,
+                                  no_headers=self.no_headers, palette=palette)
+
+        self.printer = output.printer_for(
+            self.output, self.out, self.globals.color,
+            {"table": table, "wide": lambda result, out, palette: table(result, out, palette, wide=True),
+             "name": lambda result, out, palette: get_text.render_names(result.objs, out)},
+            lambda result: get_text.as_data(result.objs, single=result.single))
 
     def validate(self) -> None:
         if self.name and self.all_namespaces:
@@ -64,60 +74,51 @@ class GetOptions:
 
     def run(self) -> int:
         from kubectl_dynamo.cluster import dgds
+        from kubectl_dynamo.report.get_text import no_resources
 
-        cluster = self.cluster_factory(self.globals)
+        cluster = self.globals.cluster()
         namespace = None if self.all_namespaces else cluster.conn.namespace
         if self.name:
             objs = [dgds.get_dgd(cluster, cluster.conn.namespace, self.name)]
         else:
             objs = dgds.list_dgds(cluster, namespace, self.selector)
         self.globals.log(4, f"get: {len(objs)} DynamoGraphDeployments in {namespace or 'all namespaces'}")
-        if self.output in ("json", "yaml"):
-            from kubectl_dynamo.report import get_text, printers
-
-            data = get_text.as_data(objs, single=bool(self.name))
-            self.out.write(printers.dump_json(data) if self.output == "json" else printers.dump_yaml(data))
-            return EXIT_OK
-        if self.output == "name":
-            from kubectl_dynamo.report.get_text import render_names
-
-            render_names(objs, self.out)
-            return EXIT_OK
-        if not objs:
-            self.err.write(f"No resources found in {namespace} namespace.\n" if namespace else "No resources found\n")
-            return EXIT_OK
-        self._print_table(cluster, objs, namespace)
+        result = GetResult(objs, single=bool(self.name))
+        if self.output in ("table", "wide"):
+            if not objs:  # kubectl says so on stderr and prints no table
+                self.err.write(no_resources(namespace))
+                return EXIT_OK
+            result.summaries = self._summaries(cluster, objs, namespace)
+        assert self.printer is not None
+        self.printer(result, self.out)
         return EXIT_OK
 
-    def _print_table(self, cluster: Cluster, objs: list[dict], namespace: str | None) -> None:
-        from kubectl_dynamo.live.summary import summarize
-        from kubectl_dynamo.report.get_text import render_table
+    def _summaries(self, cluster: Cluster, objs: list[dict], namespace: str | None) -> list[Summary]:
+        from kubectl_dynamo.state.summary import summarize
 
-        wide = self.output == "wide"
         pods: dict[tuple[str, str], list[dict]] = {}
         configmaps: dict[str, dict[str, dict[str, str]]] = {}
-        if wide:
+        if self.output == "wide":
             pods, configmaps = self._wide_facts(cluster, objs, namespace)
         summaries = []
         for obj in objs:
             meta = obj.get("metadata") or {}
             ns = meta.get("namespace", "")
             summaries.append(summarize(obj, pods.get((ns, meta.get("name", "")), []), configmaps.get(ns)))
-        assert self.now is not None
-        render_table(summaries, self.out, self.now, wide=wide, all_namespaces=self.all_namespaces,
-                     no_headers=self.no_headers, palette=self.palette)
+        return summaries
 
     def _wide_facts(self, cluster: Cluster, objs: list[dict], namespace: str | None
                     ) -> tuple[dict[tuple[str, str], list[dict]], dict[str, dict[str, dict[str, str]]]]:
         """The DGD pods (scheduler and queue) and engine ConfigMaps (TRT-LLM TP), read in parallel."""
         from kubectl_dynamo.cluster import dgds
+        from kubectl_dynamo.dgd.configmaps import configmap_names
         from kubectl_dynamo.dgd.model import read_graph
-        from kubectl_dynamo.live.summary import pods_by_dgd
+        from kubectl_dynamo.state.summary import pods_by_dgd
 
         by_ns: dict[str, list[Any]] = {}
         for obj in objs:
             graph = read_graph(obj, "cluster")
-            if dgds.engine_configmap_names(graph):
+            if configmap_names(graph):
                 by_ns.setdefault(graph.namespace or "", []).append(graph)
         namespaces = sorted(by_ns)
         calls = [lambda: dgds.list_dgd_pods(cluster, namespace or None)]

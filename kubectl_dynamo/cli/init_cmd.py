@@ -13,8 +13,8 @@ from typing import Any, TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_OK, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_OK, UsageError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("yaml", "json")
@@ -51,14 +51,11 @@ class InitOptions:
     def complete(self) -> None:
         from kubectl_dynamo.report import output, printers
 
-        options.check_output(self.output, FORMATS)
-        self.printer = output.select_printer(
-            self.output,
-            {
-                "yaml": lambda docs, out: out.write(printers.dump_yaml_documents(docs)),
-                "json": printers.json_printer(lambda docs: printers.one_or_list(docs, api_version="v1")),
-            },
-        )
+        # YAML as a document stream (`---` between objects), JSON as kubectl's List of them
+        self.printer = output.printer_for(
+            self.output, self.out, self.globals.color,
+            {"yaml": lambda docs, out, palette: out.write(printers.dump_yaml_documents(docs))},
+            lambda docs: printers.one_or_list(docs, api_version="v1"))
 
     def validate(self) -> None:
         options.check_operator_version(self.operator_version, "kubectl dynamo init")

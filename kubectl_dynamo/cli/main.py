@@ -22,8 +22,10 @@ How a command plugs in (see validate_cmd.py for a complete one):
 
 `options.command` attaches the global options (--kubeconfig, --context, -n, --request-timeout,
 -v, --color), which are also accepted before the subcommand; `options.get_globals()` returns
-them (`.connection_options()` for cluster/, `.log(level, msg)` for -v diagnostics, `.color` for
-report.color.palette_for). Never print errors: raise, and `run()` below prints them once.
+them (`.cluster()`, the one way a command gets its connected cluster, `.log(level, msg)` for -v
+diagnostics, `.color` for report/output.printer_for). Never print errors: raise (kubectl_dynamo.errors), and `run()` below
+prints them once through `handle()`, the one place an exception becomes an exit code (kubectl's
+CheckErr, pipx's `cli()`).
 """
 
 from __future__ import annotations
@@ -32,13 +34,20 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
 from kubectl_dynamo import __version__
-from kubectl_dynamo.cli import errors
-from kubectl_dynamo.cli.options import GlobalOptions, _format_split_options, add_global_params
+from kubectl_dynamo.cli.options import Connect, GlobalOptions, _format_split_options, add_global_params
+from kubectl_dynamo.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    TRACEBACK_VERBOSITY,
+    DynamoError,
+    PipeClosed,
+)
 
 PROG_NAME = "kubectl dynamo"
 COMPLETE_VAR = "_KUBECTL_DYNAMO_COMPLETE"  # not derived from PROG_NAME: it has a space
@@ -140,10 +149,11 @@ def cli(ctx: click.Context) -> None:
 add_global_params(cli)
 
 
-def run(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None, *, connect: Connect | None = None) -> int:
     """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit code; every error is
-    printed here, once, by errors.handle()."""
-    opts = GlobalOptions()
+    printed here, once, by handle(). `connect` replaces how the commands connect to a cluster
+    (GlobalOptions.cluster), for tests."""
+    opts = GlobalOptions(connect=connect)
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,
@@ -159,7 +169,103 @@ def run(argv: Sequence[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - the one place errors become exit codes
         if isinstance(exc, SystemExit):
             raise
-        return errors.handle(exc, verbosity=opts.verbosity, color=opts.color)
+        return handle(exc, verbosity=opts.verbosity, color=opts.color)
+
+
+# --- errors at the edge ------------------------------------------------------------------------
+
+
+def _click_lines(exc: BaseException) -> tuple[list[str], int]:
+    """A click usage error in kubectl's words: `error: <message>` plus the "See ... -h" line."""
+    import click
+
+    if isinstance(exc, click.UsageError):
+        path = exc.ctx.command_path if exc.ctx is not None else "kubectl dynamo"
+        return [_usage_message(exc, path), f"See '{path} -h' for help and examples."], EXIT_USAGE
+    if isinstance(exc, click.ClickException):
+        return [_kubectl_case(exc.format_message())], exc.exit_code
+    raise TypeError(exc)  # pragma: no cover - only called for click exceptions
+
+
+def _usage_message(exc: Any, path: str) -> str:
+    """kubectl says `unknown flag: --foo` and `unknown command "foo" for "kubectl"`."""
+    import click
+
+    maybe = getattr(exc, "possibilities", None)
+    suffix = f" (did you mean {' or '.join(maybe)}?)" if maybe else ""
+    if isinstance(exc, click.NoSuchOption):
+        return f"unknown flag: {exc.option_name}{suffix}"
+    command = getattr(exc, "command_name", None)
+    if command is None and exc.message.startswith("No such command "):
+        command = exc.message[len("No such command "):].rstrip(".").strip("'\"")
+    if command is not None:
+        return f'unknown command "{command}" for "{path}"{suffix}'
+    return _kubectl_case(exc.format_message())
+
+
+def _kubectl_case(message: str) -> str:
+    """click's "Missing argument 'NAME'." as a kubectl-style message: lower-case, no period."""
+    message = message.strip()
+    if message and message[0].isupper() and not message[:2].isupper():
+        message = message[0].lower() + message[1:]
+    return message.rstrip(".")
+
+
+def handle(exc: BaseException, *, verbosity: int = 0, color: str = "auto", stderr: TextIO | None = None) -> int:
+    """Print `exc` as kubectl would and return the process exit code.
+
+    Expected errors are one `error: ...` line (usage errors add the "See ... -h" line); the traceback
+    follows only at -v=6 and above. Unexpected exceptions are bugs: one line saying so, traceback at
+    -v=6, exit 1.
+    """
+    import click
+
+    err = stderr if stderr is not None else sys.stderr
+    if isinstance(exc, (PipeClosed, BrokenPipeError)):
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    if isinstance(exc, (KeyboardInterrupt, click.Abort)):
+        _write(err, ["interrupted"], color)
+        return EXIT_INTERRUPTED
+    if isinstance(exc, DynamoError):
+        lines, code = exc.lines(), exc.exit_code
+    elif isinstance(exc, click.ClickException):
+        lines, code = _click_lines(exc)
+    else:
+        lines = [
+            f"unexpected {type(exc).__name__}: {exc}",
+            "this is a bug in kubectl-dynamo; rerun with -v=6 for the traceback and report it",
+        ]
+        code = 1
+    if verbosity >= TRACEBACK_VERBOSITY:
+        import traceback
+
+        err.write("".join(traceback.format_exception(exc)))
+    _write(err, lines, color)
+    return code
+
+
+def _write(err: TextIO, lines: list[str], color: str) -> None:
+    from kubectl_dynamo.report.color import palette_for
+
+    prefix = palette_for(err, color).error("error:")
+    try:
+        err.write(f"{prefix} {lines[0]}\n")
+        for line in lines[1:]:
+            err.write(f"{line}\n")
+        err.flush()
+    except (OSError, ValueError):  # stderr itself is gone: nothing left to tell
+        pass
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush cannot fail again
+    (the recipe from the Python docs on SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main() -> None:
@@ -167,4 +273,4 @@ def main() -> None:
     sys.exit(run())
 
 
-__all__ = ["COMMANDS", "LazyGroup", "cli", "main", "run", "__version__"]
+__all__ = ["COMMANDS", "LazyGroup", "cli", "handle", "main", "run", "__version__"]

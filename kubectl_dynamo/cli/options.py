@@ -12,20 +12,32 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
-from kubectl_dynamo.cli.errors import PipeClosed, UsageError
+from kubectl_dynamo.errors import PipeClosed, UsageError
+
+if TYPE_CHECKING:
+    from kubectl_dynamo.cluster.client import Cluster
+    from kubectl_dynamo.cluster.connection import ConnectionOptions
 
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds; kubectl's default is 0 (none), the plugin's SPEC says 30s
+
+
+# ConnectionOptions -> a connected Cluster (cluster/session.open_cluster); tests pass their own
+Connect = Callable[["ConnectionOptions"], "Cluster"]
 
 
 @dataclass
 class GlobalOptions:
     """kubectl's global options as given on the command line; None means "not given" so that the
-    cluster layer can apply kubeconfig semantics (KUBECONFIG, the context's namespace)."""
+    cluster layer can apply kubeconfig semantics (KUBECONFIG, the context's namespace).
+
+    It is also the one seam through which every command gets its cluster (kubectl's Factory,
+    KubeRay's `Run(ctx, client)`): `cluster()` connects on first use, once per invocation, with
+    `connect` (cli.main.run(connect=...) swaps it in tests)."""
 
     kubeconfig: str | None = None
     context: str | None = None
@@ -33,12 +45,25 @@ class GlobalOptions:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT  # seconds; 0 means no timeout
     verbosity: int = 0
     color: str = "auto"  # auto | always | never
+    connect: Connect | None = field(default=None, repr=False)
+    _cluster: Cluster | None = field(default=None, repr=False)
 
     @property
     def namespace_given(self) -> bool:
         return self.namespace is not None
 
-    def connection_options(self) -> Any:
+    def cluster(self) -> Cluster:
+        """The invocation's Cluster: the kubeconfig, context and namespace resolved once (no request
+        is made yet). Raises ClusterError (exit 3) when they cannot be. Offline commands never call
+        it, so they never load cluster/ or the kubernetes client."""
+        if self._cluster is None:
+            connect = self.connect
+            if connect is None:
+                from kubectl_dynamo.cluster.session import open_cluster as connect
+            self._cluster = connect(self.connection_options())
+        return self._cluster
+
+    def connection_options(self) -> ConnectionOptions:
         """The cluster layer's ConnectionOptions for these flags (imported lazily: offline
         commands never load cluster/)."""
         from kubectl_dynamo.cluster.connection import ConnectionOptions
@@ -157,16 +182,6 @@ class OutputFormat(click.ParamType):
         from click.shell_completion import CompletionItem
 
         return [CompletionItem(c) for c in self.choices if c.startswith(incomplete)]
-
-
-def check_output(fmt: str, allowed: Sequence[str], command_path: str | None = None) -> str:
-    """Validate `-o` against a command's formats, raising kubectl's message as a usage error."""
-    from kubectl_dynamo.report.output import OutputFormatError, check_format
-
-    try:
-        return check_format(fmt, allowed)
-    except OutputFormatError as e:
-        raise UsageError(str(e), command_path=command_path) from None
 
 
 F = TypeVar("F", bound=Callable[..., Any])

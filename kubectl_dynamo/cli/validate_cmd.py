@@ -12,8 +12,8 @@ from typing import TextIO
 import click
 
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.errors import EXIT_FINDINGS, EXIT_OK, InputError, UsageError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("table", "json", "yaml")
@@ -34,12 +34,11 @@ class ValidateOptions:
 
     def complete(self) -> None:
         """Resolve the printer (and with it the colour decision for stdout)."""
+        from kubectl_dynamo.contracts.validation import ValidationReport
         from kubectl_dynamo.report import findings_text, output
 
-        options.check_output(self.output, FORMATS)
         self.printer = output.printer_for(self.output, self.out, self.globals.color,
-                                          {"table": findings_text.render_validation},
-                                          findings_text.ValidationReport.to_dict)
+                                          {"table": findings_text.render_validation}, ValidationReport.to_dict)
 
     def validate(self) -> None:
         if not self.filenames:
@@ -48,8 +47,9 @@ class ValidateOptions:
 
     def run(self) -> int:
         from kubectl_dynamo import inputs
+        from kubectl_dynamo.contracts.validation import ValidationItem, ValidationReport
         from kubectl_dynamo.dgd import model, rules
-        from kubectl_dynamo.report.findings_text import ValidationItem, ValidationReport, plural
+        from kubectl_dynamo.report.findings_text import plural
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         configmaps = model.configmaps_by_name([d.obj for d in docs])

@@ -6,22 +6,20 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TextIO
 
 import click
 
 from kubectl_dynamo import __version__
 from kubectl_dynamo.cli import options
-from kubectl_dynamo.cli.errors import ClusterError
 from kubectl_dynamo.cli.options import GlobalOptions
+from kubectl_dynamo.contracts.version import ServerVersions, VersionResult
+from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("text", "json", "yaml")
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64"}  # Go's names, as kubectl prints them
-
-# (GlobalOptions) -> {"serverVersion": {...}, "operatorVersion": {...} | None}; raises ClusterError.
-ServerVersions = Callable[[GlobalOptions], dict[str, Any]]
 
 
 def client_version() -> dict[str, str]:
@@ -36,49 +34,32 @@ def client_version() -> dict[str, str]:
     }
 
 
-def server_versions(globals_: GlobalOptions) -> dict[str, Any] | None:
-    """The cluster part of `version`: the server's /version, and the Dynamo operator's version
-    (--operator-version arg or image tag) with where it runs, None when there is none. Raises
-    ClusterError when the cluster cannot be used; a user who may not list Deployments gets
-    the server version and an operator version of None with a `warning`."""
-    from kubectl_dynamo.cluster.client import Forbidden
-    from kubectl_dynamo.cluster.controllers import DYNAMO, find_controllers
-    from kubectl_dynamo.cluster.session import open_cluster
+def server_versions(globals_: GlobalOptions) -> ServerVersions:
+    """The server's /version, and the Dynamo operator's version (--operator-version arg or image
+    tag) with where it runs, in one parallel round trip. Raises ClusterError when the cluster
+    cannot be used; a user who may not list Deployments gets the server version and
+    `operator_error` saying why."""
+    from kubectl_dynamo.cluster import reads
+    from kubectl_dynamo.errors import Forbidden
+    from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
 
-    cluster = open_cluster(globals_.connection_options())
+    cluster = globals_.cluster()
 
     def deployments() -> list[dict] | Forbidden:
         try:
-            return cluster.list("/apis/apps/v1/deployments", what="deployments")
+            return reads.deployments(cluster)
         except Forbidden as exc:
             return exc
 
-    info, deps = cluster.parallel(lambda: cluster.get("/version", what="server version"), deployments)
-    result: dict[str, Any] = {"serverVersion": info, "operatorVersion": None}
+    info, deps = cluster.parallel(lambda: reads.server_version(cluster), deployments)
     if isinstance(deps, Forbidden):
-        result[WARNING_KEY] = f"cannot find the Dynamo operator: {deps.message}"
-        return result
+        return ServerVersions(info, None, f"cannot find the Dynamo operator: {deps.message}")
     ops = find_controllers(deps).get(DYNAMO) or []
     op = next((c for c in ops if c.available), ops[0] if ops else None)
-    if op is not None:
-        result["operatorVersion"] = {"version": op.version, "namespace": op.namespace, "deployment": op.name,
-                                     "image": op.image, "available": op.available}
-    return result
-
-
-WARNING_KEY = "_warning"  # a message for stderr, not part of the printed data
-
-
-@dataclass
-class VersionResult:
-    client: dict[str, str]
-    server: dict[str, Any] | None = None  # {"serverVersion": ..., "operatorVersion": ...}
-    operator_error: str | None = None  # why the operator could not be looked for
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"clientVersion": self.client}
-        data.update(self.server or {})
-        return data
+    if op is None:
+        return ServerVersions(info)
+    return ServerVersions(info, {"version": op.version, "namespace": op.namespace, "deployment": op.name,
+                                 "image": op.image, "available": op.available})
 
 
 @dataclass
@@ -86,49 +67,32 @@ class VersionOptions:
     client_only: bool
     output: str
     globals: GlobalOptions
-    server_source: ServerVersions | None = None
-    printer: Callable[[VersionResult, TextIO], None] | None = field(default=None, repr=False)
+    out: TextIO
+    err: TextIO
+    printer: Printer | None = field(default=None, repr=False)
 
     def complete(self) -> None:
-        from kubectl_dynamo.report import output, printers
+        from kubectl_dynamo.report import output, version_text
 
-        fmt = self.output or "text"
-        options.check_output(fmt, FORMATS)
-        self.printer = output.select_printer(
-            fmt, {"text": print_text, **printers.data_printers(VersionResult.to_dict)}
-        )
-        if self.server_source is None and not self.client_only:
-            self.server_source = server_versions
+        self.printer = output.printer_for(self.output or "text", self.out, self.globals.color,
+                                          {"text": version_text.render_version}, VersionResult.to_dict)
 
     def validate(self) -> None:
         """No flag combination to judge."""
 
-    def run(self, out: TextIO, err: TextIO) -> int:
+    def run(self) -> int:
         assert self.printer is not None
         result = VersionResult(client=client_version())
-        if not self.client_only and self.server_source is not None:
+        if not self.client_only:
             try:
-                result.server = self.server_source(self.globals)
+                result.server = server_versions(self.globals)
             except ClusterError:
-                self.printer(result, out)  # like kubectl: the client version, then the error
+                self.printer(result, self.out)  # like kubectl: the client version, then the error
                 raise
-            result.operator_error = (result.server or {}).pop(WARNING_KEY, None)
-            if result.operator_error:
-                err.write(f"warning: {result.operator_error}\n")
-        self.printer(result, out)
+            if result.server.operator_error:
+                self.err.write(f"warning: {result.server.operator_error}\n")
+        self.printer(result, self.out)
         return 0
-
-
-def print_text(result: VersionResult, out: TextIO) -> None:
-    out.write(f"Client Version: {result.client['gitVersion']}\n")
-    server = result.server or {}
-    if "serverVersion" in server:
-        out.write(f"Server Version: {server['serverVersion'].get('gitVersion', 'unknown')}\n")
-    if "operatorVersion" in server:
-        op = server["operatorVersion"]
-        text = f"{op.get('version') or 'unknown'} ({op['namespace']}/{op['deployment']})" if op else (
-            "unknown" if result.operator_error else "not found")
-        out.write(f"Dynamo Operator Version: {text}\n")
 
 
 @options.command(
@@ -146,7 +110,8 @@ Examples:
 @options.output_option(*FORMATS, default="text")
 def version(client_only: bool, output: str) -> int:
     """Print the client and server version information."""
-    opts = VersionOptions(client_only=client_only, output=output, globals=options.get_globals())
+    out, err = options.streams()
+    opts = VersionOptions(client_only=client_only, output=output, globals=options.get_globals(), out=out, err=err)
     opts.complete()
     opts.validate()
-    return opts.run(*options.streams())
+    return opts.run()

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Conflict, NotFound, Resource
-from kubectl_dynamo.errors import ClusterError, DynamoError
+from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource, resource_path
+from kubectl_dynamo.errors import ApplyRefused, ClusterError, Conflict, NotFound
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
 DRY_RUN_MODES = (DRY_NONE, DRY_CLIENT, DRY_SERVER)
@@ -61,29 +61,15 @@ class Applied:
     action: str  # created | configured | unchanged
     obj: dict  # as the server returned it (the body sent, for --dry-run=client)
 
+    @property
+    def ref(self) -> str:
+        return self.planned.ref
+
 
 @dataclass
 class ApplyResult:
     applied: list[Applied] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # per-object errors of the real apply
-
-
-class ApplyRefused(DynamoError):
-    """The input was refused before anything was written (exit 1, like kubectl); `problems` lists
-    every reason."""
-
-    exit_code = 1
-
-    def __init__(self, problems: list[str], conflicts: bool = False) -> None:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"nothing applied: {problems[0]}{more}")
-        self.problems = problems
-        self.conflicts = conflicts
-
-    def lines(self) -> list[str]:
-        head = self.message if len(self.problems) == 1 else f"nothing applied: {len(self.problems)} problems"
-        body = [] if len(self.problems) == 1 else [f"  {p}" for p in self.problems]
-        return [head, *body, *([CONFLICT_HINT] if self.conflicts else [])]
 
 
 def plan(cluster: Cluster, docs: Sequence[tuple[dict, str]], namespace: str, namespace_explicit: bool) -> list[Planned]:
@@ -135,7 +121,7 @@ def body_of(p: Planned) -> dict:
 
 def _live(cluster: Cluster, p: Planned) -> dict | None:
     try:
-        return cluster.get(p.resource.path(p.namespace, p.name), what=p.ref)
+        return cluster.get(resource_path(p.resource, p.namespace, p.name), what=p.ref)
     except NotFound:
         return None
 
@@ -170,7 +156,7 @@ def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NO
             conflicts = conflicts or isinstance(exc, Conflict)
             problems.append(_problem(p, exc))
     if problems:
-        raise ApplyRefused(problems, conflicts)
+        raise ApplyRefused(problems, CONFLICT_HINT if conflicts else None)
     if dry_run == DRY_SERVER:
         return ApplyResult([Applied(p, _action(b, c), c) for p, b, c in zip(planned, befores, checked, strict=True)])
     result = ApplyResult()

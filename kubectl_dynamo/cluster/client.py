@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from kubectl_dynamo.cluster.connection import Connection
-from kubectl_dynamo.errors import ClusterError
+from kubectl_dynamo.errors import ClusterError, Conflict, Forbidden, Invalid, NotFound
+from kubectl_dynamo.state.discovery import Discovery, Resource, parse_discovery
 
 FIELD_MANAGER = "kubectl-dynamo"
 T = TypeVar("T")
@@ -31,57 +31,16 @@ AGGREGATED_ACCEPT = (
 METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 
 
-class NotFound(ClusterError):
-    pass
-
-
-class Forbidden(ClusterError):
-    pass
-
-
-class Conflict(ClusterError):
-    pass
-
-
-class Invalid(ClusterError):
-    """422 from the server: the object failed validation (schema, webhook)."""
-
-
-@dataclass(frozen=True)
-class Resource:
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    def path(self, namespace: str | None = None, name: str | None = None) -> str:
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
-            base += f"/namespaces/{quote(namespace)}"
-        base += f"/{self.plural}"
-        if name:
-            base += f"/{quote(name)}"
-        return base
-
-
-@dataclass
-class Discovery:
-    """Served groups, their versions, and resources by (apiVersion, kind)."""
-
-    groups: dict[str, list[str]] = field(default_factory=dict)  # group -> served versions, preferred first
-    resources: dict[tuple[str, str], Resource] = field(default_factory=dict)  # (apiVersion, kind)
-    complete: bool = True  # False when only group names were listed (non-aggregated fallback)
-
-    def has_group(self, group: str) -> bool:
-        return group in self.groups
-
-    def resource_for(self, api_version: str, kind: str) -> Resource | None:
-        return self.resources.get((api_version, kind))
+def resource_path(res: Resource, namespace: str | None = None, name: str | None = None) -> str:
+    """The REST path of a resource's collection (in `namespace` when it is namespaced) or of one
+    object in it."""
+    base = f"/apis/{res.group}/{res.version}" if res.group else f"/api/{res.version}"
+    if res.namespaced and namespace:
+        base += f"/namespaces/{quote(namespace)}"
+    base += f"/{res.plural}"
+    if name:
+        base += f"/{quote(name)}"
+    return base
 
 
 class Cluster:
@@ -154,7 +113,7 @@ class Cluster:
             query["force"] = "true"
         if dry_run:
             query["dryRun"] = "All"
-        return self.request("PATCH", resource.path(namespace, name), query=query, body=obj,
+        return self.request("PATCH", resource_path(resource, namespace, name), query=query, body=obj,
                             content_type="application/apply-patch+yaml",
                             what=f"{resource.plural}.{resource.group or 'core'}/{name}".replace(".core/", "/"))
 
@@ -193,36 +152,6 @@ class Cluster:
             res = Resource(group, version, r.get("kind"), r.get("name"), bool(r.get("namespaced")))
             disc.resources[(api_version, res.kind)] = res
         return disc.resource_for(api_version, kind)
-
-
-def parse_discovery(core: dict, groups: dict) -> Discovery:
-    disc = Discovery()
-    for doc in (core, groups):
-        if doc.get("kind") == "APIGroupDiscoveryList":
-            for item in doc.get("items") or []:
-                group = (item.get("metadata") or {}).get("name", "")
-                versions = [v.get("version") for v in item.get("versions") or []]
-                disc.groups[group] = versions
-                for v in item.get("versions") or []:
-                    api_version = f"{group}/{v['version']}" if group else v["version"]
-                    for r in v.get("resources") or []:
-                        rk = r.get("responseKind") or {}
-                        res = Resource(group, v["version"], rk.get("kind", ""), r.get("resource", ""),
-                                       r.get("scope") == "Namespaced")
-                        disc.resources[(api_version, res.kind)] = res
-        elif doc.get("kind") == "APIGroupList":
-            disc.complete = False
-            for g in doc.get("groups") or []:
-                versions = [v.get("version") for v in g.get("versions") or []]
-                pref = (g.get("preferredVersion") or {}).get("version")
-                if pref in versions:
-                    versions.remove(pref)
-                    versions.insert(0, pref)
-                disc.groups[g.get("name", "")] = versions
-        elif doc.get("kind") == "APIVersions":
-            disc.complete = False
-            disc.groups[""] = list(doc.get("versions") or [])
-    return disc
 
 
 def api_error(exc: Any, what: str) -> ClusterError:

@@ -2,25 +2,23 @@
 
 A DGD is read in the version the server prefers (v1beta1 on new clusters, v1alpha1 before); both
 read into the same dgd.model.Graph. Child objects are listed per kind in the namespace and kept
-when they belong to this DGD: their name is one the operator or Grove gives a child of this DGD
-(reference/dynamo-operator.md §1.5: `<dgd>`, `<dgd>-<i>[-<svc>[-<j>[-<svc>-ldr|wkr]]]` on the Grove
-path, `<dgd>-<svc>[-<hash8>][-<i>]` on the component path, for this DGD's own services), or their
-controller is an object already kept. A bare name prefix is not enough: DGD `llm` must not claim
-the PodCliqueSet of DGD `llm-disagg`. Pods come by the operator's label, events by the objects they
-are about, the nodes of the pods and the engine ConfigMaps by name. Independent reads run in
-parallel; a kind the user may not list is recorded in `forbidden` rather than failing describe.
+when they belong to this DGD (state/live_dgd.owned_children). Pods come by the operator's label,
+events by the objects they are about, the nodes of the pods and the engine ConfigMaps by name.
+Independent reads run in parallel; a kind the user may not list is recorded in `forbidden` rather
+than failing describe.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_dynamo.cluster.client import Cluster, Forbidden, NotFound, Resource
+from kubectl_dynamo.cluster import reads
+from kubectl_dynamo.cluster.client import Cluster, Resource, resource_path
+from kubectl_dynamo.dgd.configmaps import configmap_names
 from kubectl_dynamo.dgd.model import GROUP, KIND, LABEL_DGD_NAME, Graph, read_graph
-from kubectl_dynamo.errors import EXIT_FINDINGS, ClusterError
+from kubectl_dynamo.errors import ClusterError, Forbidden, NotFound
+from kubectl_dynamo.state.live_dgd import LiveDGD, owned_children
 
 DGD_PLURAL = "dynamographdeployments"
 DGD_RESOURCE = f"{DGD_PLURAL}.{GROUP}"
@@ -37,23 +35,6 @@ CHILD_KINDS = [
     ("scheduling.run.ai", "v2alpha2", "podgroups", "PodGroup"),
     ("apps", "v1", "deployments", "Deployment"),
 ]
-
-
-@dataclass
-class LiveDGD:
-    """One DGD as the cluster has it, with what describe needs around it (all plain dicts)."""
-
-    obj: dict
-    children: list[dict] = field(default_factory=list)  # each with apiVersion/kind set
-    pods: list[dict] = field(default_factory=list)
-    events: list[dict] = field(default_factory=list)
-    nodes: dict[str, dict] = field(default_factory=dict)  # the pods' nodes, by name
-    configmaps: dict[str, dict[str, str]] = field(default_factory=dict)  # engine configs, name -> data
-    forbidden: dict[str, str] = field(default_factory=dict)  # "<plural>.<group>" -> server message
-
-    @property
-    def name(self) -> str:
-        return (self.obj.get("metadata") or {}).get("name", "")
 
 
 def dgd_version(cluster: Cluster) -> str | None:
@@ -78,13 +59,6 @@ def require_dgd_resource(cluster: Cluster) -> Resource:
     return res
 
 
-def not_found(name: str, namespace: str) -> NotFound:
-    """kubectl's NotFound for a DGD, with kubectl get's exit code 1: a missing object is an answer,
-    not a cluster that could not be used (exit 3)."""
-    return NotFound(f'dynamographdeployments.nvidia.com "{name}" not found in namespace "{namespace}"',
-                    exit_code=EXIT_FINDINGS)
-
-
 def _with_type(obj: dict, res: Resource) -> dict:
     """List items carry no apiVersion/kind (kubectl fills them in too)."""
     obj.setdefault("apiVersion", res.api_version)
@@ -95,15 +69,15 @@ def _with_type(obj: dict, res: Resource) -> dict:
 def get_dgd(cluster: Cluster, namespace: str, name: str) -> dict:
     res = require_dgd_resource(cluster)
     try:
-        return _with_type(cluster.get(res.path(namespace, name), what=f"{DGD_RESOURCE}/{name}"), res)
+        return _with_type(cluster.get(resource_path(res, namespace, name), what=f"{DGD_RESOURCE}/{name}"), res)
     except NotFound:
-        raise not_found(name, namespace) from None
+        raise NotFound.of(DGD_RESOURCE, name, namespace) from None
 
 
 def list_dgds(cluster: Cluster, namespace: str | None, label_selector: str | None = None) -> list[dict]:
     """DGDs of one namespace, or of all when `namespace` is None, each with apiVersion/kind set."""
     res = require_dgd_resource(cluster)
-    items = cluster.list(res.path(namespace), label_selector=label_selector, what=DGD_RESOURCE)
+    items = cluster.list(resource_path(res, namespace), label_selector=label_selector, what=DGD_RESOURCE)
     return [_with_type(it, res) for it in items]
 
 
@@ -115,46 +89,6 @@ def list_dgd_pods(cluster: Cluster, namespace: str | None) -> list[dict]:
         return cluster.list(path, label_selector=LABEL_DGD_NAME, what="pods")
     except Forbidden:
         return []
-
-
-def child_name_pattern(graph: Graph) -> re.Pattern[str]:
-    """Names the operator and Grove give this DGD's children (see the module docstring)."""
-    d = re.escape(graph.name)
-    svcs = "|".join(sorted({re.escape(s.name.lower()) for s in graph.services if s.name})) or "(?!)"
-    grove = rf"{d}(?:-\d+(?:-(?:{svcs})(?:-\d+(?:-(?:{svcs})-(?:ldr|wkr))?)?)?)?"
-    component = rf"{d}-(?:{svcs})(?:-[0-9a-f]{{8}})?(?:-\d+)?"
-    return re.compile(rf"(?:{grove})|(?:{component})")
-
-
-def owned_children(graph: Graph, dgd_uid: str | None, candidates: Iterable[dict]) -> list[dict]:
-    """The candidates that belong to this DGD: by name, or because their controller is the DGD or
-    an object kept already (followed to a fixed point); never one another DGD controls."""
-    pattern = child_name_pattern(graph)
-    pending = list(candidates)
-    kept: list[dict] = []
-    uids = {dgd_uid} if dgd_uid else set()
-
-    def owners(obj: dict) -> list[dict]:
-        return [r for r in (obj.get("metadata") or {}).get("ownerReferences") or [] if isinstance(r, dict)]
-
-    def other_dgd(obj: dict) -> bool:
-        return any(r.get("kind") == KIND and (r.get("uid") != dgd_uid if dgd_uid and r.get("uid") else r.get("name") != graph.name)
-                   for r in owners(obj))
-
-    changed = True
-    while changed:
-        changed = False
-        for obj in list(pending):
-            meta = obj.get("metadata") or {}
-            by_name = bool(pattern.fullmatch(meta.get("name", "")))
-            by_owner = any(r.get("uid") in uids for r in owners(obj))
-            if (by_name or by_owner) and not other_dgd(obj):
-                kept.append(obj)
-                pending.remove(obj)
-                if meta.get("uid"):
-                    uids.add(meta["uid"])
-                changed = True
-    return kept
 
 
 def _served_version(cluster: Cluster, group: str, version: str, kind: str) -> str | None:
@@ -183,16 +117,16 @@ def _safe_list(cluster: Cluster, live: LiveDGD, key: str, path: str, **kw: Any) 
 
 def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool = True) -> LiveDGD:
     """The DGD NAME with its children, pods, events, the pods' nodes and the engine ConfigMaps its
-    services reference. Raises the kubectl-style NotFound (exit 1) when the DGD does not exist."""
+    services reference. Raises NotFound (exit 1, kubectl's wording) when the DGD does not exist."""
     obj = get_dgd(cluster, namespace, name)
     live = LiveDGD(obj)
     graph = read_graph(obj, "cluster")
-    calls: list[Callable[[], list[dict]]] = []
+    calls: list[Callable[[], Any]] = []
 
     def lister(group: str, version: str, plural: str, kind: str) -> Callable[[], list[dict]]:
         res = Resource(group, version, kind, plural, True)
         return lambda: [_with_type(it, res) for it in
-                        _safe_list(cluster, live, f"{plural}.{group}", res.path(namespace))]
+                        _safe_list(cluster, live, f"{plural}.{group}", resource_path(res, namespace))]
 
     for group, version, plural, kind in CHILD_KINDS:
         served = _served_version(cluster, group, version, kind)
@@ -202,67 +136,25 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
                                     label_selector=f"{LABEL_DGD_NAME}={name}"))
     if with_events:
         calls.append(lambda: _safe_list(cluster, live, "events", f"/api/v1/namespaces/{namespace}/events"))
-    calls.append(lambda: _engine_configmaps(cluster, namespace, graph))
+    calls.append(lambda: engine_configmaps(cluster, namespace, [graph]))
 
     results = cluster.parallel(*calls)
     n = len(calls) - (3 if with_events else 2)
     candidates = [it for chunk in results[:n] for it in chunk]
     live.children = owned_children(graph, (obj.get("metadata") or {}).get("uid"), candidates)
     live.pods = results[n]
-    live.configmaps = {(cm.get("metadata") or {}).get("name", ""): cm.get("data") or {} for cm in results[-1]}
+    live.configmaps = results[-1]
     if with_events:
         about = {(KIND, name)} | {(c.get("kind"), (c.get("metadata") or {}).get("name")) for c in live.children}
         about |= {("Pod", (p.get("metadata") or {}).get("name")) for p in live.pods}
         live.events = [e for e in results[n + 1]
                        if ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")) in about]
-    live.nodes = read_nodes(cluster, {(p.get("spec") or {}).get("nodeName") for p in live.pods} - {None, ""})
+    live.nodes = reads.nodes(cluster, {(p.get("spec") or {}).get("nodeName") for p in live.pods} - {None, ""})
     return live
 
 
-def read_nodes(cluster: Cluster, names: Iterable[str]) -> dict[str, dict]:
-    """The named nodes (for GPU allocatable in the placement view); a node that is gone or may
-    not be read is left out: placement then shows only what the pods request."""
-    wanted = sorted(names)
-
-    def one(node: str) -> Callable[[], dict | None]:
-        def call() -> dict | None:
-            try:
-                return cluster.get(f"/api/v1/nodes/{node}", what=f"nodes/{node}")
-            except (NotFound, Forbidden):
-                return None
-        return call
-
-    if not wanted:
-        return {}
-    return {n: obj for n, obj in zip(wanted, cluster.parallel(*(one(n) for n in wanted)), strict=True) if obj}
-
-
-def engine_configmap_names(graph: Graph) -> set[str]:
-    """ConfigMaps the services' engine settings come from (TRT-LLM `--extra-engine-args`)."""
-    from kubectl_dynamo.dgd.parallelism import engine_config_ref
-
-    names = set()
-    for svc in graph.services:
-        cm = engine_config_ref(svc)[0]
-        if cm:
-            names.add(cm)
-    return names
-
-
-def _engine_configmaps(cluster: Cluster, namespace: str, graph: Graph) -> list[dict]:
-    out = []
-    for cm in sorted(engine_configmap_names(graph)):
-        try:
-            out.append(cluster.get(f"/api/v1/namespaces/{namespace}/configmaps/{cm}", what=f"configmaps/{cm}"))
-        except (NotFound, Forbidden):
-            continue  # parallelism then reads as unknown, and validate says which ConfigMap
-    return out
-
-
 def engine_configmaps(cluster: Cluster, namespace: str, graphs: Iterable[Graph]) -> dict[str, dict[str, str]]:
-    """The engine ConfigMaps the given DGDs of one namespace reference, name -> data."""
-    found: dict[str, dict[str, str]] = {}
-    for graph in graphs:
-        for cm in _engine_configmaps(cluster, namespace, graph):
-            found[(cm.get("metadata") or {}).get("name", "")] = cm.get("data") or {}
+    """The engine ConfigMaps the given DGDs of one namespace need (dgd/configmaps), name -> data; a
+    missing or forbidden one is left out: parallelism then reads as unknown, and validate says which."""
+    found, _ = reads.configmaps(cluster, namespace, {n for g in graphs for n in configmap_names(g)})
     return found

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from kubectl_dynamo.cluster.client import Cluster
 from kubectl_dynamo.cluster.connection import ConnectionOptions, connect
-from kubectl_dynamo.cluster.survey import ClusterFacts, survey
+from kubectl_dynamo.cluster.survey import survey
 from kubectl_dynamo.dgd.capabilities import Capabilities
+from kubectl_dynamo.state.facts import ClusterFacts
 
 
 def open_cluster(opts: ConnectionOptions) -> Cluster:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from kubectl_dynamo.contracts.explanation import PATHWAY_COMPONENT, PATHWAY_GROVE
 from kubectl_dynamo.dgd import compat
 from kubectl_dynamo.dgd.capabilities import Capabilities
-from kubectl_dynamo.dgd.explanation import PATHWAY_COMPONENT, PATHWAY_GROVE
 from kubectl_dynamo.dgd.findings import ERROR, WARNING, Finding
 from kubectl_dynamo.dgd.model import Graph
 from kubectl_dynamo.dgd.pathway import wants_disaggregated_set

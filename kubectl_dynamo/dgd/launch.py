@@ -10,8 +10,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from kubectl_dynamo.contracts.explanation import LaunchPlan
 from kubectl_dynamo.dgd import gates, gpus, versions
-from kubectl_dynamo.dgd.explanation import LaunchPlan
 from kubectl_dynamo.dgd.model import (
     ANN_DISCOVERY_BACKEND,
     ANN_DISCOVERY_MODE,

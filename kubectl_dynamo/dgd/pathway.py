@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubectl_dynamo.contracts.explanation import PATHWAY_COMPONENT, PATHWAY_FAILED, PATHWAY_GROVE, TraceStep
 from kubectl_dynamo.dgd import gates
 from kubectl_dynamo.dgd.capabilities import Capabilities
-from kubectl_dynamo.dgd.explanation import PATHWAY_COMPONENT, PATHWAY_FAILED, PATHWAY_GROVE, TraceStep
 from kubectl_dynamo.dgd.findings import INFO, WARNING, Finding
 from kubectl_dynamo.dgd.model import (
     ANN_ENABLE_DISAGGREGATED_SET,

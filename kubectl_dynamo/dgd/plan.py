@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubectl_dynamo.dgd import compat_dgd, gates, gpus, versions
-from kubectl_dynamo.dgd.backend import choose_backend
-from kubectl_dynamo.dgd.capabilities import Capabilities
-from kubectl_dynamo.dgd.explanation import (
+from kubectl_dynamo.contracts.explanation import (
     PATHWAY_COMPONENT,
     PATHWAY_FAILED,
     PATHWAY_GROVE,
@@ -19,6 +16,9 @@ from kubectl_dynamo.dgd.explanation import (
     ServicePlan,
     TraceStep,
 )
+from kubectl_dynamo.dgd import compat_dgd, gates, gpus, versions
+from kubectl_dynamo.dgd.backend import choose_backend
+from kubectl_dynamo.dgd.capabilities import Capabilities
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, Finding, sort_findings
 from kubectl_dynamo.dgd.launch import MPI_SSH_SECRET, launch_for
 from kubectl_dynamo.dgd.model import (

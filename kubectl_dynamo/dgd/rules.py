@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from kubectl_dynamo.contracts.explanation import PATHWAY_COMPONENT, PATHWAY_GROVE
 from kubectl_dynamo.dgd import gates, gpus, versions
 from kubectl_dynamo.dgd.backend import choose_backend, graph_backends
-from kubectl_dynamo.dgd.explanation import PATHWAY_COMPONENT, PATHWAY_GROVE
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, Finding, sort_findings
 from kubectl_dynamo.dgd.model import (
     ANN_DISCOVERY_BACKEND,

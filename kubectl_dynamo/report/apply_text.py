@@ -16,15 +16,30 @@ import io
 import os
 import shutil
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from kubectl_dynamo.dgd.explanation import Explanation, ServicePlan
+from kubectl_dynamo.contracts.explanation import Explanation, ServicePlan
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, count
 from kubectl_dynamo.report.color import PLAIN, Palette
 from kubectl_dynamo.report.findings_text import plural, render_findings, summary_line
+from kubectl_dynamo.report.printers import one_or_list
 
 if TYPE_CHECKING:
-    from kubectl_dynamo.cluster.wait import Progress
+    from kubectl_dynamo.state.progress import Progress
+
+
+class AppliedObject(Protocol):
+    """One object as apply reports it (cluster/apply.Applied): kubectl's `<kind>.<group>/<name>`,
+    created|configured|unchanged, and the object as the server returned it."""
+
+    @property
+    def ref(self) -> str: ...
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def obj(self) -> dict: ...
 
 DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -65,10 +80,22 @@ def _secret_size(value: object, base64_encoded: bool) -> int:
     return len(text.encode())
 
 
-def objects_data(objs: Sequence[dict]) -> dict:
-    """`-o json|yaml`: one object as itself, several as kubectl's `v1` List."""
-    items = [redact(o) for o in objs]
-    return items[0] if len(items) == 1 else {"apiVersion": "v1", "kind": "List", "items": items}
+def objects_data(applied: Sequence[AppliedObject]) -> dict:
+    """`-o json|yaml`: the objects as the server returned them, redacted; one as itself, several
+    as kubectl's List."""
+    return one_or_list([redact(a.obj) for a in applied], api_version="v1")
+
+
+def render_applied(applied: Sequence[AppliedObject], out: TextIO, dry_run: str = "none") -> None:
+    """kubectl's `<ref> created|configured|unchanged[ (dry run)]` line per object."""
+    for a in applied:
+        out.write(object_line(a.ref, a.action, dry_run) + "\n")
+
+
+def render_names(applied: Sequence[AppliedObject], out: TextIO) -> None:
+    """`-o name`: `<kind>.<group>/<name>` per object."""
+    for a in applied:
+        out.write(a.ref + "\n")
 
 
 # --- DGD summary --------------------------------------------------------------------------------

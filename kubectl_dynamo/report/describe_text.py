@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TextIO
 
-from kubectl_dynamo.live.common import age, parse_time
-from kubectl_dynamo.live.describe import Description, ServiceRow
+from kubectl_dynamo.contracts.description import Description, ServiceRow
 from kubectl_dynamo.report import table
 from kubectl_dynamo.report.color import PLAIN, Palette
 from kubectl_dynamo.report.findings_text import render_findings
 from kubectl_dynamo.report.get_text import state_cell
+from kubectl_dynamo.state.common import age, parse_time
 
 KEY_WIDTH = 15  # "Orchestrator:  "
 INDENT = "  "

@@ -9,13 +9,14 @@ not a pass, then the GPU nodes as a kubectl-style table and a summary line.
              hint: ask a cluster admin for a Role/ClusterRole granting these verbs, or use another context
 
 `-o wide` also prints each check's id and the detail of passing checks.
-Works on the report dict, so what is printed is exactly what `-o json` shows.
+Works on the report's to_dict(), so what is printed is exactly what `-o json` shows.
 """
 
 from __future__ import annotations
 
 from typing import Any, TextIO
 
+from kubectl_dynamo.contracts.doctor import DoctorReport
 from kubectl_dynamo.report import table
 from kubectl_dynamo.report.color import PLAIN, Palette
 
@@ -94,8 +95,9 @@ def summary_line(summary: dict[str, int], palette: Palette = PLAIN) -> str:
     return f"{', '.join(parts)}: {verdict}"
 
 
-def render_doctor(report: dict, out: TextIO, palette: Palette = PLAIN, wide: bool = False) -> None:
+def render_doctor(doctor: DoctorReport, out: TextIO, palette: Palette = PLAIN, wide: bool = False) -> None:
     """The report as sections of checks, the GPU node table and a summary line."""
+    report = doctor.to_dict()
     sections = _sections(report["checks"])
     first = True
     for section, checks in sections.items():

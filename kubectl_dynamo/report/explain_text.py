@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from kubectl_dynamo.dgd.explanation import PATHWAY_FAILED, Explanation, ServicePlan
+from kubectl_dynamo.contracts.explanation import PATHWAY_FAILED, Explanation, ServicePlan
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, count
 from kubectl_dynamo.report import table
 from kubectl_dynamo.report.color import PLAIN, Palette

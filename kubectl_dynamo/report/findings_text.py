@@ -1,6 +1,5 @@
-"""validate's report: the ValidationReport data (SPEC "Machine-readable output") and its human form.
-
-Human form, one block per DGD, columns aligned across the whole report:
+"""Findings as text, and validate's report (contracts/validation.ValidationReport) in its human form,
+one block per DGD, columns aligned across the whole report:
 
     dgd.yaml: my-llm
       error     TP_MISMATCH     decode: ...
@@ -14,52 +13,13 @@ Human form, one block per DGD, columns aligned across the whole report:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TextIO
 
-from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, Finding, count
+from kubectl_dynamo.contracts.validation import ValidationReport
+from kubectl_dynamo.dgd.findings import INFO, WARNING, Finding
 from kubectl_dynamo.report.color import PLAIN, Palette
 
 SEVERITY_WIDTH = len(WARNING)
-
-
-@dataclass
-class ValidationItem:
-    name: str
-    namespace: str | None
-    source: str
-    findings: list[Finding] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "namespace": self.namespace,
-            "source": self.source,
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
-
-@dataclass
-class ValidationReport:
-    items: list[ValidationItem] = field(default_factory=list)
-
-    def count(self, severity: str) -> int:
-        return sum(count(item.findings, severity) for item in self.items)
-
-    @property
-    def errors(self) -> int:
-        return self.count(ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return self.count(WARNING)
-
-    def to_dict(self) -> dict:
-        return {
-            "kind": "ValidationReport",
-            "items": [item.to_dict() for item in self.items],
-            "summary": {"errors": self.errors, "warnings": self.warnings, "info": self.count(INFO)},
-        }
 
 
 def plural(n: int, word: str) -> str:

@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TextIO
 
-from kubectl_dynamo.live.common import scheduler_text
-from kubectl_dynamo.live.summary import Summary
 from kubectl_dynamo.report import table
 from kubectl_dynamo.report.color import PLAIN, Palette
+from kubectl_dynamo.report.printers import as_list
+from kubectl_dynamo.state.common import scheduler_text
+from kubectl_dynamo.state.summary import Summary
 
 HEADERS = ("NAME", "STATE", "READY", "SERVICES", "NODES", "GPUS", "ORCHESTRATOR", "AGE")
 WIDE_HEADERS = ("BACKEND", "SCHEDULER/QUEUE", "TP")
@@ -55,4 +56,9 @@ def as_data(objs: Sequence[dict], single: bool) -> dict:
     """What `-o json|yaml` prints: the object itself for `get NAME`, else kubectl's List."""
     if single and len(objs) == 1:
         return objs[0]
-    return {"apiVersion": "v1", "items": list(objs), "kind": "List", "metadata": {"resourceVersion": ""}}
+    return as_list(objs, api_version="v1")
+
+
+def no_resources(namespace: str | None) -> str:
+    """kubectl's stderr line for an empty list (no table is printed)."""
+    return f"No resources found in {namespace} namespace.\n" if namespace else "No resources found\n"

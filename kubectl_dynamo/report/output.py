@@ -1,45 +1,43 @@
-"""`-o` chosen once: one function maps an output format to a command's renderer, rejecting any
-other format with kubectl's message and the allowed list."""
+"""`-o` chosen once: `printer_for` maps an output format to a command's printer (its own human
+renderers, and json/yaml of its result's data), deciding colour once for the stream; any other
+format is a usage error with kubectl's message and the allowed list. Every command prints through
+it, so `-o json|yaml` is always the same JSON and YAML (report/printers.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
+from kubectl_dynamo.errors import UsageError
+from kubectl_dynamo.report import printers
+from kubectl_dynamo.report.color import Palette, palette_for
+
 Printer = Callable[[Any, TextIO], None]
+# a human form: (result, stream, palette) -> None
+Renderer = Callable[[Any, TextIO, Palette], None]
 
 
-class OutputFormatError(ValueError):
-    """An `-o` value the command has no printer for."""
-
-    def __init__(self, fmt: str, allowed: Sequence[str]) -> None:
-        self.fmt = fmt
-        self.allowed = sorted(allowed)
-        super().__init__(
-            f'unable to match a printer suitable for the output format "{fmt}", '
-            f"allowed formats are: {','.join(self.allowed)}"
-        )
+def unknown_format(fmt: str, allowed: list[str]) -> UsageError:
+    """kubectl's words; the default format of a command without one (apply's "") is not listed."""
+    listed = ",".join(sorted(f for f in allowed if f))
+    return UsageError(f'unable to match a printer suitable for the output format "{fmt}", allowed formats are: {listed}')
 
 
-def check_format(fmt: str, allowed: Sequence[str]) -> str:
-    """Return `fmt` when the command supports it, else raise OutputFormatError."""
-    if fmt not in allowed:
-        raise OutputFormatError(fmt, allowed)
-    return fmt
-
-
-def select_printer(fmt: str, printers: Mapping[str, Printer]) -> Printer:
-    """The printer for `-o fmt` among a command's printers (e.g. table, json, yaml)."""
-    return printers[check_format(fmt, list(printers))]
-
-
-def printer_for(fmt: str, out: TextIO, color: str, human: Mapping[str, Callable[[Any, TextIO, Any], None]],
-                to_data: Callable[[Any], Any]) -> Printer:
-    """A command's printer for `-o fmt`: its human renderers (called with the result, the stream
-    and the Palette decided once for `out`) plus json/yaml of `to_data(result)`."""
-    from kubectl_dynamo.report import printers
-    from kubectl_dynamo.report.color import palette_for
-
-    palette = palette_for(out, color)
-    table = {name: (lambda result, stream, render=render: render(result, stream, palette)) for name, render in human.items()}
-    return select_printer(fmt, {**table, **printers.data_printers(to_data)})
+def printer_for(fmt: str, out: TextIO, color: str | None, human: Mapping[str, Renderer],
+                to_data: Callable[[Any], Any] | None = None) -> Printer:
+    """The printer for `-o fmt`: the command's human renderers (called with the result, the stream
+    and the Palette decided once for `out`), plus `json` and `yaml` of `to_data(result)`. A human
+    renderer named json or yaml takes the place of the generic one (init's YAML is a document
+    stream). Raises UsageError for any other format."""
+    choices: dict[str, Printer] = {}
+    if to_data is not None:
+        choices["json"] = lambda result, stream: stream.write(printers.dump_json(to_data(result)))
+        choices["yaml"] = lambda result, stream: stream.write(printers.dump_yaml(to_data(result)))
+    if human:
+        palette = palette_for(out, color)
+        for name, render in human.items():
+            choices[name] = lambda result, stream, render=render: render(result, stream, palette)
+    if fmt not in choices:
+        raise unknown_format(fmt, list(choices))
+    return choices[fmt]

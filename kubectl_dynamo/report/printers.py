@@ -1,23 +1,25 @@
 """Machine output: JSON (indent 2) and YAML (block style, keys in the order the code wrote them),
-and kubectl's `{"kind": "List", "items": [...]}` wrapper for several objects.
+and the one List wrapper for several objects.
 
 YAML is imported only here, when YAML is written; the C emitter is used when PyYAML has it.
+Which printer a command gets for `-o` is report/output.py's business.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from typing import Any, TextIO
-
-from kubectl_dynamo.report.output import Printer
+from collections.abc import Sequence
+from typing import Any
 
 
 def as_list(items: Sequence[Any], api_version: str | None = None) -> dict:
-    """kubectl's wrapper for several objects. Reports (SPEC) carry no apiVersion; manifests meant
-    for `kubectl apply -f -` need `api_version="v1"`, or kubectl refuses to decode them."""
-    head = {"apiVersion": api_version} if api_version else {}
-    return {**head, "kind": "List", "items": list(items)}
+    """The wrapper for several objects. Reports (SPEC: `{"kind": "List", "items": [...]}`) carry
+    no apiVersion; Kubernetes objects (get, apply, init) get kubectl's own List, `apiVersion: v1`
+    and an empty resourceVersion, which `kubectl apply -f -` decodes (it refuses a List without
+    apiVersion)."""
+    if not api_version:
+        return {"kind": "List", "items": list(items)}
+    return {"apiVersion": api_version, "items": list(items), "kind": "List", "metadata": {"resourceVersion": ""}}
 
 
 def one_or_list(items: Sequence[Any], api_version: str | None = None) -> Any:
@@ -64,22 +66,3 @@ def dump_yaml_documents(docs: Sequence[Any]) -> str:
         allow_unicode=True,
         explicit_start=len(docs) > 1,
     )
-
-
-def json_printer(to_data: Callable[[Any], Any]) -> Printer:
-    def print_json(result: Any, out: TextIO) -> None:
-        out.write(dump_json(to_data(result)))
-
-    return print_json
-
-
-def yaml_printer(to_data: Callable[[Any], Any]) -> Printer:
-    def print_yaml(result: Any, out: TextIO) -> None:
-        out.write(dump_yaml(to_data(result)))
-
-    return print_yaml
-
-
-def data_printers(to_data: Callable[[Any], Any]) -> dict[str, Printer]:
-    """`json` and `yaml` printers of the same data, to merge into a command's printer map."""
-    return {"json": json_printer(to_data), "yaml": yaml_printer(to_data)}

@@ -1,5 +1,6 @@
-"""`kubectl dynamo apply` without a cluster: flags, combinations, unusable input and an unreachable
-server map to their exit codes before anything is sent (the cluster paths are in tests/e2e)."""
+"""`kubectl dynamo apply` without a cluster: flags, combinations and an unreachable server map to
+their exit codes before anything is sent (unusable input: test_cluster_seam.py; the cluster paths
+are in tests/e2e)."""
 
 from __future__ import annotations
 
@@ -44,27 +45,6 @@ def test_bad_flags_exit_2_with_one_error_line_and_the_help_pointer(args, message
     assert message in res.stderr
     assert res.stderr.startswith("error: ")
     assert res.stderr.rstrip().endswith("See 'kubectl dynamo apply -h' for help and examples.")
-
-
-@pytest.mark.parametrize(
-    "source, content, message",
-    [
-        ("missing.yaml", None, 'the path "missing.yaml" does not exist'),
-        ("bad.yaml", "a: [1, 2\n", "is not valid YAML"),
-        ("plain.yaml", "just: a mapping\n", "not a Kubernetes object"),
-        ("empty.yaml", "# nothing here\n", "no objects passed to apply"),
-    ],
-    ids=["a missing file", "not YAML", "not a Kubernetes object", "no document at all"],
-)
-def test_unusable_input_exits_2_before_any_connection(tmp_path, monkeypatch, source, content, message):
-    monkeypatch.chdir(tmp_path)
-    if content is not None:
-        (tmp_path / source).write_text(content)
-    # a kubeconfig that would fail (exit 3) if the command got as far as connecting
-    res = cli("apply", "-f", source, env={"KUBECONFIG": str(tmp_path / "nowhere")})
-    assert res.exit_code == 2, res.stderr
-    assert message in res.stderr
-    assert res.stdout == ""
 
 
 def _kubeconfig(tmp_path, server: str) -> str:

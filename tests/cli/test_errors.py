@@ -1,4 +1,4 @@
-"""errors.handle(): every failure becomes one `error:` line and one exit code."""
+"""cli.main.handle(): every failure becomes one `error:` line and the exit code of its type."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import sys
 import click
 import pytest
 
-from kubectl_dynamo.cli import errors
+from kubectl_dynamo import errors
+from kubectl_dynamo.cli.main import handle
 
 
 def _handle(exc: BaseException, verbosity: int = 0) -> tuple[int, str]:
     err = io.StringIO()
-    code = errors.handle(exc, verbosity=verbosity, color="never", stderr=err)
+    code = handle(exc, verbosity=verbosity, color="never", stderr=err)
     return code, err.getvalue()
 
 
@@ -26,9 +27,13 @@ def _handle(exc: BaseException, verbosity: int = 0) -> tuple[int, str]:
         (errors.ClusterError("cannot reach the cluster"), 3),
         (errors.WaitTimeout("timed out waiting for llm to become ready"), 4),
         (errors.DynamoError("something expected"), 1),
-        (errors.DynamoError("custom code", exit_code=5), 5),
+        (errors.NotFound.of("dynamographdeployments.nvidia.com", "llm", "team-a"), 1),
+        (errors.Forbidden("forbidden: cannot list nodes"), 3),
+        (errors.ApplyRefused(["x.yaml: ConfigMap has no metadata.name (server-side apply needs one)"]), 1),
     ],
-    ids=["input error is 2", "cluster error is 3", "wait timeout is 4", "a plain DynamoError is 1", "an explicit code wins"],
+    ids=["input error is 2", "cluster error is 3", "wait timeout is 4", "a plain DynamoError is 1",
+         "a missing object is an answer: 1, as kubectl get", "forbidden is a cluster that cannot be used: 3",
+         "a refused apply is 1"],
 )
 def test_typed_errors_map_to_their_exit_code_as_one_line(exc, code):
     got, text = _handle(exc)
@@ -81,3 +86,14 @@ def test_a_closed_stdout_pipe_exits_quietly_with_141():
     os.close(w)
     assert proc.returncode == errors.EXIT_BROKEN_PIPE
     assert proc.stderr == ""
+
+
+def test_not_found_names_the_object_as_kubectl_does():
+    exc = errors.NotFound.of("dynamographdeployments.nvidia.com", "llm", "team-a")
+    assert _handle(exc) == (1, 'error: dynamographdeployments.nvidia.com "llm" not found in namespace "team-a"\n')
+    assert (exc.resource, exc.name, exc.namespace) == ("dynamographdeployments.nvidia.com", "llm", "team-a")
+
+
+def test_a_refused_apply_lists_every_problem_then_the_hint():
+    exc = errors.ApplyRefused(["a.yaml: one", "b.yaml: two"], hint="hint: fix them")
+    assert _handle(exc) == (1, "error: nothing applied: 2 problems\n  a.yaml: one\n  b.yaml: two\nhint: fix them\n")

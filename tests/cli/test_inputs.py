@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from kubectl_dynamo.cli.errors import InputError
+from kubectl_dynamo.errors import InputError
 from kubectl_dynamo.inputs import Document, parse_documents, read_documents
 
 from .conftest import DATA

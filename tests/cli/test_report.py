@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from kubectl_dynamo.dgd.findings import Finding
+from kubectl_dynamo.errors import UsageError
 from kubectl_dynamo.report import color, findings_text, printers, table
-from kubectl_dynamo.report.output import OutputFormatError, select_printer
+from kubectl_dynamo.report.output import printer_for
 
 
 def test_table_is_kubectl_style():
@@ -55,9 +56,26 @@ def test_plain_palette_writes_no_escape_codes():
 
 
 def test_unknown_format_lists_allowed_formats_sorted():
-    with pytest.raises(OutputFormatError) as e:
-        select_printer("xml", {"yaml": print, "json": print, "table": print})
+    with pytest.raises(UsageError) as e:
+        printer_for("xml", io.StringIO(), "never", {"table": lambda r, out, palette: None}, lambda r: r)
     assert str(e.value) == 'unable to match a printer suitable for the output format "xml", allowed formats are: json,table,yaml'
+
+
+def test_a_commands_own_yaml_renderer_takes_the_place_of_the_generic_one():
+    out = io.StringIO()
+    printer_for("yaml", out, "never", {"yaml": lambda r, o, p: o.write("---stream\n")}, lambda r: {"a": 1})(None, out)
+    assert out.getvalue() == "---stream\n"
+    out = io.StringIO()
+    printer_for("json", out, "never", {"yaml": lambda r, o, p: o.write("---stream\n")}, lambda r: {"a": 1})(None, out)
+    assert out.getvalue() == '{\n  "a": 1\n}\n'
+
+
+@pytest.mark.parametrize("tty, color_mode, enabled", [(True, "auto", True), (False, "auto", False), (False, "always", True)],
+                         ids=["a terminal gets colour", "a pipe gets none", "--color always wins"])
+def test_the_palette_is_decided_once_for_the_stream_the_printer_writes_to(tty, color_mode, enabled):
+    out = _Tty() if tty else io.StringIO()
+    printer_for("table", out, color_mode, {"table": lambda r, o, p: o.write(f"{p.enabled}")})(None, out)
+    assert out.getvalue() == str(enabled)
 
 
 def test_yaml_keeps_key_order_and_blocks_multiline_strings():
@@ -71,7 +89,9 @@ def test_json_indent_and_list_wrapper():
     assert printers.dump_json({"a": 1}) == '{\n  "a": 1\n}\n'
     assert printers.one_or_list([1]) == 1
     assert printers.one_or_list([1, 2]) == {"kind": "List", "items": [1, 2]}
-    assert printers.as_list([], api_version="v1") == {"apiVersion": "v1", "kind": "List", "items": []}
+    assert printers.as_list([], api_version="v1") == {"apiVersion": "v1", "items": [], "kind": "List",
+                                                      "metadata": {"resourceVersion": ""}}
+    assert list(printers.as_list([], api_version="v1")) == ["apiVersion", "items", "kind", "metadata"]  # kubectl's order
 
 
 def test_findings_lines_align_hints_under_messages():

@@ -521,3 +521,44 @@ def _cli_as_viewer(cluster: kube.Cluster, *args: str) -> Result:
                           capture_output=True, text=True, timeout=120, env={**cluster.env(viewer=True), "NO_COLOR": "1"},
                           cwd=kube.REPO_ROOT)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+# --- TRT-LLM: TP from the engine ConfigMap -----------------------------------------------------------
+
+
+def build_trtllm(cluster: kube.Cluster, ns: str, name: str = "trt", engine: str = "trt-engine") -> None:
+    """A 2 × 4-GPU TRT-LLM worker whose TP 8 lives in a ConfigMap mounted at /engine and named by
+    --extra-engine-args /engine/engine.yaml (the file path is not the ConfigMap's name)."""
+    cluster.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": engine},
+                   "data": {"engine.yaml": "tensor_parallel_size: 8\npipeline_parallel_size: 1\n"}}, namespace=ns)
+    put(cluster, ns, {
+        "apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment", "metadata": {"name": name},
+        "spec": {"backendFramework": "trtllm", "services": {"worker": {
+            "componentType": "worker", "multinode": {"nodeCount": 2}, "resources": {"limits": {"gpu": "4"}},
+            "extraPodSpec": {
+                "volumes": [{"name": "engine", "configMap": {"name": engine}}],
+                "mainContainer": {"image": "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:1.1.0",
+                                  "command": ["python3", "-m", "dynamo.trtllm"],
+                                  "args": ["--model-path", "example/model-8b", "--extra-engine-args", "/engine/engine.yaml"],
+                                  "volumeMounts": [{"name": "engine", "mountPath": "/engine"}]}}}}}})
+
+
+def test_get_wide_describe_and_explain_read_trtllm_tp_from_the_engine_configmap(cluster, project_crds, namespace, kubeconfig_env):
+    build_trtllm(cluster, namespace)
+    wide = cli("get", "-n", namespace, "-o", "wide")
+    assert (wide.exit_code, wide.stderr) == (0, "")
+    row = by_name(wide)["trt"]
+    assert (row["BACKEND"], row["GPUS"], row["TP"]) == ("trtllm", "8", "worker=8")
+
+    described = cli("describe", "trt", "-n", namespace)
+    assert (described.exit_code, described.stderr) == (0, "")
+    services = described.stdout.split("Services:\n", 1)[1].split("\n")
+    assert re.split(r"\s{3,}", services[1].strip()) == ["worker", "worker", "?/1", "2×4", "8", "8/1/1", "trtllm", "-"]
+    as_json = json.loads(cli("describe", "trt", "-n", namespace, "-o", "json").stdout)
+    assert as_json["services"][0]["parallelism"] == {"tp": 8, "pp": 1, "dp": 1}
+    assert [f["code"] for f in as_json["findings"]] == []  # validate finds TP 8 = 2 × 4 on the live spec too
+
+    # explain NAME reads the same ConfigMap through the same dgd/configmaps function
+    explained = json.loads(cli("explain", "trt", "-n", namespace, "-o", "json").stdout)
+    assert (explained["services"][0]["parallelism"], explained["services"][0]["parallelismSource"]) == (
+        {"tp": 8, "pp": 1, "dp": 1}, "configmap trt-engine key engine.yaml")

@@ -1,4 +1,4 @@
-"""cluster/controllers.py: which Deployment is whose controller, availability and version."""
+"""state/controllers.py: which Deployment is whose controller, availability and version."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.cluster.controllers import (
+from kubectl_dynamo.state.controllers import (
     DYNAMO,
     GROVE,
     KAI,

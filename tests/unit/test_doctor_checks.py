@@ -1,5 +1,5 @@
 """checks/doctor.py and checks/orchestrators.py: the doctor checks over plain ClusterFacts, and the
-pure parts of cluster/survey.py (operator configuration, restart-needed, capabilities)."""
+survey facts of state/facts.py (operator configuration, restart-needed, capabilities)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.checks import doctor
 from kubectl_dynamo.checks.doctor import DoctorInput, report, run_checks
-from kubectl_dynamo.cluster.access import NEEDS, read_review
-from kubectl_dynamo.cluster.client import Discovery, Resource
-from kubectl_dynamo.cluster.controllers import DYNAMO, find_controllers
-from kubectl_dynamo.cluster.inventory import build_inventory
-from kubectl_dynamo.cluster.survey import ClusterFacts, OperatorFacts, parse_operator_config
+from kubectl_dynamo.contracts.doctor import DoctorCheck
 from kubectl_dynamo.dgd.capabilities import OrchestratorConfig
+from kubectl_dynamo.state.access import NEEDS, read_review
+from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
+from kubectl_dynamo.state.discovery import Discovery, Resource
+from kubectl_dynamo.state.facts import ClusterFacts, OperatorFacts, parse_operator_config
+from kubectl_dynamo.state.inventory import build_inventory
 
 from .test_controllers import deployment
 from .test_inventory import node, pod
@@ -85,7 +85,7 @@ def facts(apis: tuple[str, ...] = ("dynamo", "grove", "kai"), *, controllers: tu
     return f
 
 
-def checks(f: ClusterFacts, access: list | None = None) -> dict[str, doctor.DoctorCheck]:
+def checks(f: ClusterFacts, access: list | None = None) -> dict[str, DoctorCheck]:
     return {c.id: c for c in run_checks(DoctorInput(f, access or []))[0]}
 
 
@@ -411,7 +411,7 @@ def test_network():
 
 
 def test_report_shape():
-    r = report(DoctorInput(facts(nodes=[node("a", rdma__ib="4")], pods=[pod("a", 3)]), access()))
+    r = report(DoctorInput(facts(nodes=[node("a", rdma__ib="4")], pods=[pod("a", 3)]), access())).to_dict()
     assert list(r) == ["kind", "context", "server", "checks", "capabilities", "gpus", "access", "summary"]
     assert (r["kind"], r["context"], r["server"]) == ("DoctorReport", "ctx", {"version": "v1.37.2", "host": "https://k8s.example:6443"})
     assert set(r["checks"][0]) == {"id", "section", "status", "summary", "detail", "hint"}
@@ -422,4 +422,4 @@ def test_report_shape():
         "rdma": {"rdma/ib": 4}}
     assert (r["gpus"]["total"], r["gpus"]["free"], r["gpus"]["largestFit"]) == (8, 5, {"nodes": 1, "gpusPerNode": 5})
     assert sum(r["summary"].values()) == len(r["checks"])
-    assert report(DoctorInput(facts(forbidden={"nodes": "x"}), []))["gpus"] is None
+    assert report(DoctorInput(facts(forbidden={"nodes": "x"}), [])).to_dict()["gpus"] is None

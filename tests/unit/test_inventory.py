@@ -1,4 +1,4 @@
-"""cluster/inventory.py: GPUs, requests, schedulability and networking from Node and Pod dicts."""
+"""state/inventory.py: GPUs, requests, schedulability and networking from Node and Pod dicts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.cluster.inventory import (
+from kubectl_dynamo.state.inventory import (
     build_inventory,
     is_network_resource,
     largest_fit,

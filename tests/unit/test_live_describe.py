@@ -1,4 +1,4 @@
-"""`describe`'s reading of live objects (live/pods.py, objects.py, pending.py, describe.py), the child
+"""`describe`'s reading of live objects (state/pods.py, objects.py, pending.py, describe.py), the child
 ownership rule of cluster/dgds.py (pure), and the rendered view against golden files in
 tests/unit/golden (UPDATE_GOLDEN=1 rewrites them)."""
 
@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.cluster.dgds import owned_children
 from kubectl_dynamo.dgd.model import read_graph
-from kubectl_dynamo.live import pods as livepods
-from kubectl_dynamo.live.describe import describe, event_rows
-from kubectl_dynamo.live.objects import object_status
-from kubectl_dynamo.live.pending import GROVE_GATE, pending_reasons
 from kubectl_dynamo.report.describe_text import render_description
+from kubectl_dynamo.state import pods as livepods
+from kubectl_dynamo.state.describe import describe, event_rows
+from kubectl_dynamo.state.live_dgd import owned_children
+from kubectl_dynamo.state.objects import object_status
+from kubectl_dynamo.state.pending import GROVE_GATE, pending_reasons
 from tests import golden
 
 from .builders import dgd, frontend, vllm_worker

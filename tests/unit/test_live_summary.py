@@ -1,4 +1,4 @@
-"""`get`'s reading of live DGDs (live/common.py, live/summary.py) and its table (report/get_text.py):
+"""`get`'s reading of live DGDs (state/common.py, state/summary.py) and its table (report/get_text.py):
 plain dicts in, rows out; the rendered tables are compared with golden files in tests/unit/golden
 (UPDATE_GOLDEN=1 rewrites them)."""
 
@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_dynamo.live import common
-from kubectl_dynamo.live.summary import pods_by_dgd, summarize
 from kubectl_dynamo.report import get_text
+from kubectl_dynamo.state import common
+from kubectl_dynamo.state.summary import pods_by_dgd, summarize
 from tests import golden
 
 from .builders import (
@@ -264,9 +264,9 @@ def test_json_is_one_object_for_a_name_and_a_list_otherwise():
     pytest.param("x", False, "a=b", "when retrieving a resource by NAME, -l/--selector cannot be used", id="NAME with -l"),
 ])
 def test_get_refuses_flag_combinations_kubectl_refuses(name, all_namespaces, selector, message):
-    from kubectl_dynamo.cli.errors import UsageError
     from kubectl_dynamo.cli.get_cmd import GetOptions
     from kubectl_dynamo.cli.options import GlobalOptions
+    from kubectl_dynamo.errors import UsageError
 
     opts = GetOptions(name, all_namespaces, selector, False, "table", GlobalOptions(), io.StringIO(), io.StringIO())
     opts.complete()

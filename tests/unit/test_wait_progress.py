@@ -1,4 +1,4 @@
-"""`apply --wait`'s reading of a DGD status (cluster/wait.progress, pure) and its rendering
+"""`apply --wait`'s reading of a DGD status (state/progress.py) and its rendering
 (report/apply_text: progress line, live/plain writer, durations, summary, redaction)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import io
 
 import pytest
 
-from kubectl_dynamo.cluster.wait import FAILED, READY, Progress, progress
 from kubectl_dynamo.dgd import capabilities, model, plan
 from kubectl_dynamo.report import apply_text
+from kubectl_dynamo.state.progress import FAILED, READY, Progress, progress
 
 
 def _dgd(status: dict | None, generation: int = 1) -> dict:
@@ -166,10 +166,16 @@ def test_secret_values_are_never_printed():
     assert secret["stringData"] == {"p": "hunter2"}  # the input is left alone
 
 
-def test_objects_data_is_one_object_or_a_v1_list():
+class _Applied:
+    def __init__(self, obj: dict) -> None:
+        self.ref, self.action, self.obj = f"configmap/{obj['metadata']['name']}", "created", obj
+
+
+def test_objects_data_is_one_object_or_kubectls_list():
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}}
-    assert apply_text.objects_data([cm]) == cm
-    assert apply_text.objects_data([cm, cm]) == {"apiVersion": "v1", "kind": "List", "items": [cm, cm]}
+    assert apply_text.objects_data([_Applied(cm)]) == cm
+    assert apply_text.objects_data([_Applied(cm), _Applied(cm)]) == {
+        "apiVersion": "v1", "items": [cm, cm], "kind": "List", "metadata": {"resourceVersion": ""}}
 
 
 def _disagg() -> dict:

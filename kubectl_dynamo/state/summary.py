@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from kubectl_dynamo.dgd.backend import choose_backend
 from kubectl_dynamo.dgd.model import Graph, read_graph
 from kubectl_dynamo.dgd.parallelism import read_parallelism
-from kubectl_dynamo.live import common
+from kubectl_dynamo.state import common
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kubectl_dynamo.dgd.model import LABEL_COMPONENT
-from kubectl_dynamo.live.common import as_int, meta, spec, status
+from kubectl_dynamo.state.common import as_int, meta, spec, status
 
 GROVE_POD_INDEX = "grove.io/podclique-pod-index"
 GROVE_PODCLIQUE = "grove.io/podclique"

@@ -18,8 +18,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.live.common import meta, parse_time, spec, status
-from kubectl_dynamo.live.objects import ObjectStatus
+from kubectl_dynamo.state.common import meta, parse_time, spec, status
+from kubectl_dynamo.state.objects import ObjectStatus
 
 GROVE_GATE = "grove.io/podgang-pending-creation"
 GROVE_PODGANG_LABEL = "grove.io/podgang"
