@@ -135,7 +135,8 @@ def _op_line(operator: str | None) -> tuple[int, int] | None:
 class CompatFacts:
     """What the rules look at. None everywhere means "unknown": the rule is skipped."""
 
-    versions: ComponentVersions = field(default_factory=ComponentVersions)
+    versions: ComponentVersions = field(default_factory=ComponentVersions)  # operator: the line mirrored
+    operator_image_tag: str | None = None  # the manager container's image tag (R1; default versions.operator)
     operator_chart_version: str | None = None  # the manager's --operator-version= (the chart's appVersion)
     installed: dict[str, bool] = field(default_factory=dict)  # grove/kai/lws/volcano API served
     grove_topology_api: str | None = None  # ClusterTopology | ClusterTopologyBinding (from CRDs)
@@ -183,7 +184,7 @@ def _names(items: list[str], n: int = 3) -> str:
 # --- R1 ... R14 ----------------------------------------------------------------------------------
 
 def r1_operator_image(f: CompatFacts) -> Compat:
-    cid, tag, chart = "compat.operator-image", f.versions.operator, f.operator_chart_version
+    cid, tag, chart = "compat.operator-image", f.operator_image_tag or f.versions.operator, f.operator_chart_version
     if not tag or not chart or key(tag) is None or key(chart) is None:
         return Compat("R1", cid, SKIP, "operator image tag or --operator-version unknown",
                       f"image tag {_ver(tag)}, --operator-version {_ver(chart)}")

@@ -28,7 +28,8 @@ def facts_for(graph: Graph, caps: Capabilities) -> compat.CompatFacts:
     d = caps.detected
     installed = dict(base.installed) or {"grove": d.grove, "kai": d.kai, "lws": d.lws, "volcano": d.volcano}
     versions = dataclasses.replace(caps.component_versions)
-    versions.operator = versions.operator or caps.mirrored_version
+    if caps.compat is None:  # offline: the line mirrored (a live cluster says what it runs, or nothing)
+        versions.operator = versions.operator or caps.mirrored_version
     return dataclasses.replace(
         base, versions=versions, installed=installed, kai_enabled=caps.kai_scheduler, volcano_scheduler=caps.volcano_scheduler,
         topology_dgds=[graph.name] if uses_topology(graph) else [],

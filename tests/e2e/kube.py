@@ -717,7 +717,7 @@ class Cluster:
                                    image: str = "nvcr.io/nvidia/ai-dynamo/kubernetes-operator:1.1.0",
                                    labels: dict[str, str] | None = None, available: bool = True, *,
                                    args: list[str] | None = None, container_name: str = "manager",
-                                   replicas: int = 1):
+                                   replicas: int = 1, volumes: list[dict] | None = None):
         """Create an apps/v1 Deployment (e.g. the Dynamo operator) and report its status as the
         deployment controller would: ``Available=True`` with all replicas ready, or
         ``Available=False`` (``MinimumReplicasUnavailable``) with none. Returns the V1Deployment."""
@@ -728,7 +728,8 @@ class Cluster:
             "spec": {"replicas": replicas, "selector": {"matchLabels": dict(lbls)},
                      "template": {"metadata": {"labels": dict(lbls)},
                                   "spec": {"containers": [{"name": container_name, "image": image,
-                                                           "args": args or ["--config=/etc/dynamo-operator/config.yaml"]}]}}},
+                                                           "args": args or ["--config=/etc/dynamo-operator/config.yaml"]}],
+                                           **({"volumes": volumes} if volumes else {})}}},
         }
         dep = self.apps.create_namespaced_deployment(ns, body)
         now = _now()

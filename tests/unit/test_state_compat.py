@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_dynamo.dgd import compat_facts, gates, model
+from kubectl_dynamo.dgd import gates, model
+from kubectl_dynamo.state import compat_facts
 
 from .builders import dgd, frontend, vllm_worker
 

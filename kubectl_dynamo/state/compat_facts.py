@@ -1,22 +1,35 @@
 """The compatibility facts of dgd/compat.py read from plain cluster objects (CRD names, Grove's
 operator configuration, KAI's SchedulingShard, Nodes, live DGDs): reference/compatibility.md §3.
-Pure functions; cluster/ fetches the objects, these read them."""
+Pure functions; cluster/survey.py fetches the objects, these read them.
+
+Versions come from the controllers' image tags (state/controllers.py), the operator's chart
+version from its --operator-version= argument, Kubernetes from /version.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubectl_dynamo.dgd import gates
+from kubectl_dynamo.dgd import capabilities as caps_mod
+from kubectl_dynamo.dgd import gates, versions
+from kubectl_dynamo.dgd.compat import CompatFacts, ComponentVersions
 from kubectl_dynamo.dgd.compat_dgd import scaled, uses_topology
-from kubectl_dynamo.dgd.model import Graph
+from kubectl_dynamo.dgd.model import Graph, NotADGD, read_graph
 from kubectl_dynamo.dgd.names import PODCLIQUE_NAME_LIMIT, longest_podclique, pod_clique_set
 from kubectl_dynamo.dgd.pathway import grove_opt_out, wants_disaggregated_set
+from kubectl_dynamo.state.controllers import DYNAMO, GROVE, KAI, LWS, VOLCANO, flag_value, image_tag
+
+if TYPE_CHECKING:
+    from kubectl_dynamo.dgd.capabilities import Capabilities
+    from kubectl_dynamo.state.facts import ClusterFacts
 
 CRD_TOPOLOGY_OLD = "clustertopologies.grove.io"  # Grove <= alpha.8
 CRD_TOPOLOGY_BINDING = "clustertopologybindings.grove.io"  # Grove >= alpha.9 (grove#616)
 STALENESS_ARG = "default-staleness-grace-period"
 SKIP_PODGROUPER = "kai.scheduler/skip-podgrouper"  # set by Grove's own KAI backend (>= alpha.12-rc2)
 DRIVER_LABELS = ("nvidia.com/cuda.driver-version.major", "nvidia.com/cuda.driver.major")  # GFD, newer then older
+KAI_SCHEDULER_DEPLOYMENT = "kai-scheduler-default"  # the scheduler KAI's operator runs for the default shard
+GROUP_DRA = "resource.k8s.io"
 
 
 def grove_topology_api(crd_names: set[str]) -> str | None:
@@ -101,3 +114,59 @@ def dgd_facts(graphs: list[Graph], rules: gates.RuleSet, grove: bool) -> dict[st
         "dra_features": [ref(g) for g in graphs if any(s.gpu_claims for s in g.services)],
         "long_podcliques": long,
     }
+
+
+def semver(version: str | None) -> bool:
+    return versions.is_semver(version or "")
+
+
+def _version(facts: ClusterFacts, project: str) -> str | None:
+    ctrls = facts.controllers.get(project) or []
+    return ctrls[0].version if ctrls else None
+
+
+def _kai_scheduler_args(facts: ClusterFacts) -> list[str] | None:
+    ctrls = facts.controllers.get(KAI) or []
+    sched = next((c for c in ctrls if c.name == KAI_SCHEDULER_DEPLOYMENT), None)
+    return sched.args if sched else None
+
+
+def from_cluster(facts: ClusterFacts, caps: Capabilities) -> CompatFacts:
+    """Everything the compatibility rules need, from what the survey read. Anything that could
+    not be read stays None, so the rules that need it are skipped, not guessed."""
+    d = facts.discovery
+    ops = facts.controllers.get(DYNAMO) or []
+    op = facts.operator.controller or (ops[0] if ops else None)
+    # the operator's line: read (or --operator-version); a custom tag is unknown, not the newest line
+    operator = caps.operator_version if semver(caps.operator_version) and (op or caps.version_source == "flag") else None
+    found = ComponentVersions(operator=operator, grove=_version(facts, GROVE), kai=_version(facts, KAI),
+                              lws=_version(facts, LWS), volcano=_version(facts, VOLCANO), kubernetes=facts.server_version)
+    crds_read = "customresourcedefinitions" not in facts.forbidden
+    staleness, staleness_known = kai_staleness(facts.kai_shard, _kai_scheduler_args(facts))
+    out = CompatFacts(
+        versions=found,
+        operator_image_tag=image_tag(op.image) if op else None,
+        operator_chart_version=flag_value(op.args, "--operator-version") if op else None,
+        installed={"grove": d.has_group(caps_mod.GROUP_GROVE), "kai": d.has_group(caps_mod.GROUP_KAI),
+                   "lws": d.has_group(caps_mod.GROUP_LWS), "volcano": d.has_group(caps_mod.GROUP_VOLCANO)},
+        grove_topology_api=grove_topology_api(set(facts.crds)) if crds_read else None,
+        grove_profiles=grove_profiles(facts.grove_config),
+        kai_staleness=staleness,
+        kai_staleness_known=staleness_known,
+        volcano_scheduler=caps.volcano_scheduler,
+        kai_enabled=caps.kai_scheduler,
+        driver_versions=facts.driver_versions,
+        ds_api=d.has_group(caps_mod.GROUP_DISAGGREGATED_SET),
+    )
+    if facts.dgds is not None:
+        graphs = []
+        for obj in facts.dgds:
+            try:
+                graphs.append(read_graph(obj, "cluster"))
+            except NotADGD:
+                continue
+        per_dgd = dgd_facts(graphs, caps.rules, caps.grove)
+        for name, value in per_dgd.items():
+            setattr(out, name, value)
+        out.dra_in_use = bool(per_dgd["dra_features"]) and d.has_group(GROUP_DRA)
+    return out
