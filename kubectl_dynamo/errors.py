@@ -11,6 +11,8 @@ returns exit code 1 from its `run()`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -93,6 +95,13 @@ class Forbidden(ClusterError):
     """A 403: the user may not do this (exit 3 when nothing handles it)."""
 
 
+class CredentialError(ClusterError):
+    """`getting credentials: ...` (exit 3), as kubectl words it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"getting credentials: {message}")
+
+
 class Conflict(ClusterError):
     """A 409: another field manager owns fields of a server-side apply."""
 
@@ -117,6 +126,30 @@ class ApplyRefused(DynamoError):
         head = self.message if len(self.problems) == 1 else f"nothing applied: {len(self.problems)} problems"
         body = [] if len(self.problems) == 1 else [f"  {p}" for p in self.problems]
         return [head, *body, *([self.hint] if self.hint else [])]
+
+
+@dataclass
+class Rollback:
+    """What undoing a failed run did: refs deleted, and refs that stay changed with why."""
+
+    deleted: list[str] = field(default_factory=list)
+    stays: list[str] = field(default_factory=list)
+
+
+class ApplyFailed(DynamoError):
+    """A real write failed after the dry runs passed; what this run created was rolled back.
+    Exit 1 when the server refused the object (409, 422), else 3 (the cluster failed)."""
+
+    def __init__(self, problem: str, rollback: Rollback, cause: ClusterError) -> None:
+        super().__init__(f"apply failed at {problem}")
+        self.exit_code = EXIT_FINDINGS if isinstance(cause, (Conflict, Invalid)) else EXIT_CLUSTER
+        self.rollback = rollback
+
+    def lines(self) -> list[str]:
+        rb = self.rollback
+        deleted = ", ".join(f"deleted {r} (created by this run)" for r in rb.deleted) or "nothing was created before the failure"
+        stays = f"stays changed: {', '.join(rb.stays)}" if rb.stays else "nothing stays changed"
+        return [self.message, f"  rolled back: {deleted}", f"  {stays}"]
 
 
 class WaitTimeout(DynamoError):

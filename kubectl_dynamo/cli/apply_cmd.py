@@ -81,8 +81,11 @@ class ApplyOptions:
         from kubectl_dynamo.cluster import apply
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
+        inputs.configmaps(docs)  # a ConfigMap of the wrong shape is unusable input, before any request
         if not docs:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
+        if not self.skip_checks:
+            self._refuse_unreadable(docs)
         self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
         cluster = self.globals.cluster()
         planned = apply.plan(cluster, [(d.obj, d.where) for d in docs], cluster.conn.namespace, self.globals.namespace_given)
@@ -90,21 +93,34 @@ class ApplyOptions:
         self.globals.log(2, f"server-side apply of {len(planned)} object(s), dry run {self.dry_run}")
         result = apply.apply_all(cluster, planned, dry_run=self.dry_run, force=self.force_conflicts)
         self._print(result, explanations)
-        if result.failed:
-            raise DynamoError(f"{len(result.failed)} of {len(planned)} object(s) failed to apply:\n"
-                              + "\n".join(f"  {p}" for p in result.failed))
         if self.wait:
             return self._wait(cluster, planned)
         return EXIT_OK
 
-    def _check(self, cluster: Cluster, planned: list[Planned], objs: list[dict]) -> list[tuple[Planned, Explanation]]:
-        """Explain every DGD against the live capabilities; refuse the whole input on an error."""
-        from kubectl_dynamo.cluster import session
-        from kubectl_dynamo.dgd import capabilities, model, plan
+    def _refuse_unreadable(self, docs: list) -> None:
+        """A DGD with a field of the wrong type (or an unknown version) is refused before the
+        cluster is asked anything: no check or server could make more of it."""
+        from kubectl_dynamo.dgd import capabilities, wellformed
         from kubectl_dynamo.report.apply_text import render_checks
         from kubectl_dynamo.report.color import PLAIN
 
-        dgds = [p for p in planned if model.is_dgd(p.doc)]
+        caps = capabilities.assumed("none", None)
+        exps = [wellformed.unread_explanation(d.obj, d.where, caps, found) for d in docs
+                if wellformed.is_dgd_kind(d.obj) for found in [wellformed.check(d.obj)] if found]
+        if exps:
+            render_checks(exps, self.err, self.palette or PLAIN)
+            names = ", ".join(e.name or e.source for e in exps)
+            raise DynamoError(f"apply refused: {names} {'has' if len(exps) == 1 else 'have'} errors; nothing was "
+                              "applied (fix them, or pass --skip-checks to let the server judge)")
+
+    def _check(self, cluster: Cluster, planned: list[Planned], objs: list[dict]) -> list[tuple[Planned, Explanation]]:
+        """Explain every DGD against the live capabilities; refuse the whole input on an error."""
+        from kubectl_dynamo.cluster import session
+        from kubectl_dynamo.dgd import capabilities, model, plan, wellformed
+        from kubectl_dynamo.report.apply_text import render_checks
+        from kubectl_dynamo.report.color import PLAIN
+
+        dgds = [p for p in planned if wellformed.is_dgd_kind(p.doc)]
         if not dgds:
             return []
         if self.skip_checks:
@@ -115,7 +131,10 @@ class ApplyOptions:
         configmaps = model.configmaps_by_name(objs)
         out = []
         for p in dgds:
-            graph = model.read_graph(p.doc, p.source)
+            graph, unread = wellformed.read(p.doc, p.source)
+            if graph is None:
+                out.append((p, wellformed.unread_explanation(p.doc, p.source, caps, unread)))
+                continue
             graph.namespace = p.namespace
             out.append((p, plan.explain(graph, caps, configmaps, creating=True)))
         if self.skip_checks:

@@ -21,6 +21,7 @@ from kubectl_dynamo.report.output import Printer
 if TYPE_CHECKING:
     from kubectl_dynamo.dgd.capabilities import Capabilities
     from kubectl_dynamo.dgd.model import Graph
+    from kubectl_dynamo.inputs import Document
 
 FORMATS = ("table", "json", "yaml")
 COMMAND_PATH = "kubectl dynamo explain"
@@ -57,30 +58,35 @@ class ExplainOptions:
         options.check_operator_version(self.operator_version, COMMAND_PATH)
 
     def run(self) -> int:
-        from kubectl_dynamo.dgd import plan
+        from kubectl_dynamo.dgd import model, plan
 
         assert self.printer is not None
+        from kubectl_dynamo.dgd import wellformed
+
         graphs, configmaps = self._graphs()  # input errors and a missing NAME before the survey
         caps = self._capabilities()
         # a live DGD's annotations are final; a file's are stamped by the webhook on create
-        explanations = [plan.explain(g, caps, configmaps, creating=not self.name, claims=self._claims) for g in graphs]
+        explanations = [plan.explain(g, caps, configmaps, creating=not self.name, claims=self._claims) if isinstance(g, model.Graph)
+                        else wellformed.unread_explanation(g.obj, g.source, caps, wellformed.check(g.obj)) for g in graphs]
         self.printer(explanations, self.out)
         has_errors = any(f.severity == "error" for e in explanations for f in e.findings)
         return EXIT_FINDINGS if has_errors else EXIT_OK
 
-    def _graphs(self) -> tuple[list[Graph], dict[str, dict[str, str]]]:
+    def _graphs(self) -> tuple[list[Graph | Document], dict[str, dict[str, str]]]:
+        """The DGDs to explain: Graphs, and the Documents of those that cannot be read."""
         from kubectl_dynamo import inputs
-        from kubectl_dynamo.dgd import model
+        from kubectl_dynamo.dgd import model, wellformed
 
         if self.name:
             graph, configmaps = self._live_graph(self.name)
             return [graph], configmaps
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
-        graphs = [model.read_graph(d.obj, d.source) for d in docs if model.is_dgd(d.obj)]
+        configmaps = inputs.configmaps(docs)
+        graphs = [wellformed.read(d.obj, d.source)[0] or d for d in docs if wellformed.is_dgd_kind(d.obj)]
         if not graphs:
             raise InputError(f"no DynamoGraphDeployment in {', '.join(self.filenames)}")
         self._claims = model.gpu_claims_by_name([d.obj for d in docs])  # DRA GPUs from the same input
-        return graphs, model.configmaps_by_name([d.obj for d in docs])
+        return graphs, configmaps
 
     def _capabilities(self) -> Capabilities:
         """`--assume`'s, else the cluster's as its operator resolves them: discovery, operator
@@ -100,16 +106,22 @@ class ExplainOptions:
             self.globals.log(2, f"explain: cannot read {what} ({message}); the findings that need it are skipped")
         return caps
 
-    def _live_graph(self, name: str) -> tuple[Graph, dict[str, dict[str, str]]]:
+    def _live_graph(self, name: str) -> tuple[Graph | Document, dict[str, dict[str, str]]]:
         """The live DGD NAME in the namespace, and its engine ConfigMaps (TRT-LLM settings),
-        name -> data; a ConfigMap that is missing or forbidden is left out."""
+        name -> data; a ConfigMap that is missing or forbidden is left out. A live DGD with a field
+        of the wrong type (a CRD without a full schema lets it through) comes back as its
+        Document, explained by its findings rather than read."""
         from kubectl_dynamo.cluster import dgds, reads
-        from kubectl_dynamo.dgd import model
+        from kubectl_dynamo.dgd import wellformed
         from kubectl_dynamo.dgd.configmaps import configmap_names
+        from kubectl_dynamo.inputs import Document
 
         cluster = self.globals.cluster()
         namespace = cluster.conn.namespace
-        graph = model.read_graph(dgds.get_dgd(cluster, namespace, name), "cluster")
+        obj = dgds.get_dgd(cluster, namespace, name)
+        graph, _ = wellformed.read(obj, "cluster")
+        if graph is None:
+            return Document(obj=obj, source="cluster"), {}
         found, missing = reads.configmaps(cluster, namespace, configmap_names(graph))
         for cm, why in missing.items():
             self.globals.log(2, f"explain: configmaps/{cm}: {why}")

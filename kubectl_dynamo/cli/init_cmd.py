@@ -59,11 +59,33 @@ class InitOptions:
 
     def validate(self) -> None:
         options.check_operator_version(self.operator_version, "kubectl dynamo init")
-        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.match(self.name)):
+        from kubectl_dynamo import limits
+        from kubectl_dynamo.dgd.wellformed import LABEL_MESSAGE, is_dns1123_label
+
+        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.fullmatch(self.name)):
             raise UsageError(
                 f"NAME {self.name!r} is not a valid DynamoGraphDeployment name: at most 63 lower-case letters, "
                 "digits and '-', starting and ending with a letter or digit"
             )
+        # every size is an int32 in the CRD, and no cluster has more than MAX_CLUSTER_NODES nodes
+        for flag in ("nodes", "gpus", "replicas", "tp", "pp", "prefill_nodes", "prefill_gpus", "decode_nodes", "decode_gpus"):
+            value = getattr(self, flag)
+            if value is not None and value > limits.INT32_MAX:
+                raise UsageError(f"--{flag.replace('_', '-')} {value} is out of range: at most {limits.INT32_MAX} (int32)")
+        for flag in ("nodes", "prefill_nodes", "decode_nodes"):
+            value = getattr(self, flag)
+            if value is not None and value > limits.MAX_CLUSTER_NODES:
+                raise UsageError(f"--{flag.replace('_', '-')} {value}: a Kubernetes cluster has at most "
+                                 f"{limits.MAX_CLUSTER_NODES} nodes")
+        world = max(self.nodes, self.prefill_nodes or 0, self.decode_nodes or 0) * \
+            max(self.gpus, self.prefill_gpus or 0, self.decode_gpus or 0)
+        if world > limits.INT32_MAX:
+            raise UsageError(f"nodes × gpus = {world} is out of range for a tensor-parallel size: at most {limits.INT32_MAX}")
+        if self.replicas * max(self.nodes, self.prefill_nodes or 0, self.decode_nodes or 0) > limits.MAX_CLUSTER_PODS:
+            raise UsageError(f"--replicas {self.replicas} × nodes is more pods than a Kubernetes cluster runs "
+                             f"({limits.MAX_CLUSTER_PODS})")
+        if self.queue is not None and self.queue.strip() and not is_dns1123_label(self.queue):
+            raise UsageError(f"--queue {self.queue!r} is not a valid KAI-Scheduler queue name: {LABEL_MESSAGE}")
 
     def scaffold_options(self) -> Any:
         from kubectl_dynamo.dgd.scaffold import ScaffoldOptions
@@ -104,10 +126,13 @@ class InitOptions:
 
     def _self_check(self, docs: list[dict]) -> None:
         """init promises output that validate passes; say so on stderr if it ever does not."""
-        from kubectl_dynamo.dgd import model, rules
+        from kubectl_dynamo.dgd import model, rules, wellformed
 
         configmaps = model.configmaps_by_name(docs)
         for doc in docs:
+            unread = wellformed.check(doc) if model.is_dgd(doc) else []
+            if unread:  # e.g. more pods than a cluster runs, over all workers together
+                raise UsageError(f"the flags make a DynamoGraphDeployment no cluster can run: {unread[0].message}")
             if model.is_dgd(doc):
                 for f in rules.validate(model.read_graph(doc, "init"), configmaps, self.operator_version):
                     if f.severity != "info":
@@ -132,27 +157,27 @@ Examples:
   kubectl dynamo init --nodes 2 --gpus 4 --operator-version 1.4.2 -o json""",
 )
 @click.argument("name", required=False)
-@click.option("--nodes", type=int, default=1, show_default=True, help="Nodes per worker replica (multinode.nodeCount).")
-@click.option("--gpus", type=int, default=1, show_default=True, help="GPUs per node (resources.limits.gpu).")
+@click.option("--nodes", type=options.Int32(), default=1, show_default=True, help="Nodes per worker replica (multinode.nodeCount).")
+@click.option("--gpus", type=options.Int32(), default=1, show_default=True, help="GPUs per node (resources.limits.gpu).")
 @click.option("--backend", type=click.Choice(("vllm", "sglang", "trtllm")), default="vllm", show_default=True,
               help="Inference engine.")
 @click.option("--model", metavar="NAME", help="Model to serve (Hugging Face id or path).  [default: Qwen/Qwen3-0.6B]")
 @click.option("--image", metavar="IMAGE", help="Runtime image (default: the backend's Dynamo runtime image of the operator release).")
-@click.option("--tp", type=int, help="Tensor parallel size (default: nodes × gpus / pp).")
-@click.option("--pp", type=int, help="Pipeline parallel size (default: 1, or nodes × gpus / tp).")
+@click.option("--tp", type=options.Int32(), help="Tensor parallel size (default: nodes × gpus / pp).")
+@click.option("--pp", type=options.Int32(), help="Pipeline parallel size (default: 1, or nodes × gpus / tp).")
 @click.option("--mode", type=click.Choice(("agg", "disagg")), default="agg", show_default=True,
               help="Aggregated workers, or disaggregated prefill and decode workers.")
-@click.option("--replicas", type=int, default=1, show_default=True, help="Replicas of each worker.")
+@click.option("--replicas", type=options.Int32(), default=1, show_default=True, help="Replicas of each worker.")
 @click.option("--orchestrator", type=click.Choice(("auto", "grove", "lws")), default="auto", show_default=True,
               help='Multinode orchestrator; lws writes nvidia.com/enable-grove: "false".')
 @click.option("--queue", metavar="QUEUE", help="KAI-Scheduler queue (nvidia.com/kai-scheduler-queue; Grove path only).")
 @click.option("--api-version", type=click.Choice(("nvidia.com/v1alpha1", "nvidia.com/v1beta1")), default=None,
               help="DynamoGraphDeployment API version (default: the operator line's storage version, "
               "nvidia.com/v1beta1 from 1.5, else v1alpha1).")
-@click.option("--prefill-nodes", type=int, help="Nodes per prefill replica (disagg; default --nodes).")
-@click.option("--prefill-gpus", type=int, help="GPUs per prefill node (disagg; default --gpus).")
-@click.option("--decode-nodes", type=int, help="Nodes per decode replica (disagg; default --nodes).")
-@click.option("--decode-gpus", type=int, help="GPUs per decode node (disagg; default --gpus).")
+@click.option("--prefill-nodes", type=options.Int32(), help="Nodes per prefill replica (disagg; default --nodes).")
+@click.option("--prefill-gpus", type=options.Int32(), help="GPUs per prefill node (disagg; default --gpus).")
+@click.option("--decode-nodes", type=options.Int32(), help="Nodes per decode replica (disagg; default --nodes).")
+@click.option("--decode-gpus", type=options.Int32(), help="GPUs per decode node (disagg; default --gpus).")
 @options.operator_version_option()
 @options.output_option(*FORMATS, default="yaml")
 def init(name: str | None, **flags: Any) -> int:

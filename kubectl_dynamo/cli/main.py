@@ -153,7 +153,15 @@ def run(argv: Sequence[str] | None = None, *, connect: Connect | None = None) ->
     """Run the CLI on `argv` (default: sys.argv[1:]) and return the exit code; every error is
     printed here, once, by handle(). `connect` replaces how the commands connect to a cluster
     (GlobalOptions.cluster), for tests."""
+    from kubectl_dynamo.report.color import decide
+    from kubectl_dynamo.report.terminal import guard_streams
+
     opts = GlobalOptions(connect=connect)
+    with guard_streams(lambda stream: decide(opts.color, stream)):  # no control character reaches the terminal
+        return _run(argv, opts)
+
+
+def _run(argv: Sequence[str] | None, opts: GlobalOptions) -> int:
     try:
         rv = cli.main(
             args=list(argv) if argv is not None else None,

@@ -133,9 +133,40 @@ class Verbosity(click.ParamType):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         text = str(value).lstrip("=")
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²".isdigit() is True
             self.fail(f"log level must be a non-negative integer, not {value!r}", param, ctx)
         return int(text)
+
+
+class Int32(click.ParamType):
+    """A whole number as kubectl's flag parser (pflag, strconv) reads one: ASCII digits with an
+    optional sign and nothing else (click's INT takes "٤", " 4" and "1_000" as numbers), within int32,
+    the type of every size field of the CRD."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            n = value
+        else:
+            text = str(value)
+            if not re.fullmatch(r"[-+]?[0-9]{1,20}", text):
+                raise click.UsageError(f'invalid argument "{_shown(text)}" for "{_flag(param)}" flag: '
+                                       "not a whole number (ASCII digits)", ctx)
+            n = int(text)
+        if not -(2**31) <= n <= 2**31 - 1:
+            raise click.UsageError(f'invalid argument "{_shown(str(value))}" for "{_flag(param)}" flag: '
+                                   "value out of range (int32: at most 2147483647)", ctx)
+        return n
+
+
+def _flag(param: click.Parameter | None) -> str:
+    opts = getattr(param, "opts", None) or ["value"]
+    return max(opts, key=len)
+
+
+def _shown(text: str) -> str:
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text[:40]
 
 
 class AssumeList(click.ParamType):

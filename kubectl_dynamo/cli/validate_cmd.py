@@ -48,18 +48,21 @@ class ValidateOptions:
     def run(self) -> int:
         from kubectl_dynamo import inputs
         from kubectl_dynamo.contracts.validation import ValidationItem, ValidationReport
-        from kubectl_dynamo.dgd import model, rules
+        from kubectl_dynamo.dgd import model, rules, wellformed
         from kubectl_dynamo.report.findings_text import plural
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
-        configmaps = model.configmaps_by_name([d.obj for d in docs])
+        configmaps = inputs.configmaps(docs)
         claims = model.gpu_claims_by_name([d.obj for d in docs])
         report = ValidationReport()
         for doc in docs:
-            if not model.is_dgd(doc.obj):
+            if not wellformed.is_dgd_kind(doc.obj):
                 self.globals.log(2, f"skipping {doc.kind}/{doc.name} ({doc.where}): not a DynamoGraphDeployment")
                 continue
-            graph = model.read_graph(doc.obj, doc.source)
+            graph, unread = wellformed.read(doc.obj, doc.source)
+            if graph is None:  # a field of the wrong type, or an unknown version: only that is said
+                report.items.append(ValidationItem(wellformed.display_name(doc.obj), None, doc.source, unread))
+                continue
             findings = rules.validate(graph, configmaps, self.operator_version, claims=claims)
             report.items.append(ValidationItem(graph.name, graph.namespace, doc.source, findings))
         if not report.items:

@@ -10,6 +10,12 @@
 3. Then apply for real (unless --dry-run), in dependency order: namespaces and CRDs, then config
    and storage, then workloads, DGDs last. Each object is reported created, configured or
    unchanged by comparing it before and after, bookkeeping fields left out.
+4. A real write that fails after every dry run passed (a 500, a timeout, a webhook that changed its
+   mind) stops the run there and rolls back what it created: those objects are deleted (with the
+   uid as precondition, so nothing recreated meanwhile is touched). An object that existed before
+   was configured, not created; deleting it would lose it, so it stays as applied, and the error
+   names it, as it names any object whose delete failed (issue 10: never a half-applied input that
+   is not said).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource, resource_path
-from kubectl_dynamo.errors import ApplyRefused, ClusterError, Conflict, NotFound
+from kubectl_dynamo.errors import ApplyFailed, ApplyRefused, ClusterError, Conflict, NotFound, Rollback
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
 DRY_RUN_MODES = (DRY_NONE, DRY_CLIENT, DRY_SERVER)
@@ -69,7 +75,6 @@ class Applied:
 @dataclass
 class ApplyResult:
     applied: list[Applied] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)  # per-object errors of the real apply
 
 
 def plan(cluster: Cluster, docs: Sequence[tuple[dict, str]], namespace: str, namespace_explicit: bool) -> list[Planned]:
@@ -130,7 +135,7 @@ def _problem(p: Planned, exc: ClusterError) -> str:
     if isinstance(exc, NotFound):  # an apply PATCH creates: 404 means the namespace is missing
         what = f'namespaces "{p.namespace}" not found' if p.namespace else "the resource is no longer served"
         return f"{p.source}: {p.ref}: {what}"
-    return f"{p.source}: {p.ref}: {exc.message}"
+    return f"{p.source}: {p.ref}: {getattr(exc, 'detail', exc.message)}"
 
 
 def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NONE, force: bool = False) -> ApplyResult:
@@ -161,13 +166,33 @@ def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NO
         return ApplyResult([Applied(p, _action(b, c), c) for p, b, c in zip(planned, befores, checked, strict=True)])
     result = ApplyResult()
     for p, before in zip(planned, befores, strict=True):
-        try:  # kubectl carries on past a failed object and reports them all at the end
+        try:  # kubectl carries on past a failed object; all or nothing means stopping and undoing
             after = cluster.apply(p.resource, body_of(p), namespace=p.namespace, force=force)
         except ClusterError as exc:
-            result.failed.append(_problem(p, exc))
-            continue
+            raise ApplyFailed(_problem(p, exc), roll_back(cluster, result.applied), exc) from exc
         result.applied.append(Applied(p, _action(before, after), after))
     return result
+
+
+def roll_back(cluster: Cluster, applied: list[Applied]) -> Rollback:
+    """Undo a partial run, last applied first: delete what it created, name what it cannot undo."""
+    rb = Rollback()
+    for a in reversed(applied):
+        if a.action == CONFIGURED:
+            rb.stays.insert(0, f"{a.planned.ref} (configured by this run: its previous content is not restored)")
+            continue
+        if a.action != CREATED:
+            continue
+        uid = (a.obj.get("metadata") or {}).get("uid")
+        try:
+            cluster.delete(a.planned.resource, a.planned.namespace, a.planned.name, uid=uid, what=a.planned.ref)
+        except NotFound:
+            pass  # already gone
+        except ClusterError as exc:
+            rb.stays.insert(0, f"{a.planned.ref} (created by this run; deleting it failed: {getattr(exc, 'detail', exc.message)})")
+            continue
+        rb.deleted.insert(0, a.planned.ref)
+    return rb
 
 
 _VOLATILE = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid")

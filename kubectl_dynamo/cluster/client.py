@@ -9,8 +9,9 @@ callers may handle. No error is ever read as "absent" except a real 404.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -53,40 +54,32 @@ class Cluster:
     # --- raw ------------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, query: dict[str, Any] | None = None, body: Any = None,
-                accept: str = "application/json", content_type: str | None = None, what: str | None = None) -> Any:
-        from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
+                accept: str = "application/json", content_type: str | None = None, what: str | None = None,
+                deadline: float | None = None) -> Any:
+        """One call, within `deadline` (time.monotonic()), else --request-timeout from now: the
+        deadline covers connecting, the whole answer and any retry the server asks for."""
+        from kubectl_dynamo.cluster.transport import TransportError
 
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
+        if deadline is None and self.conn.timeout:
+            deadline = time.monotonic() + self.conn.timeout
         try:
-            data = self._send(method, path, params, headers, body)
-        except ApiException as exc:
-            raise api_error(exc, what or path) from exc
-        except (HTTPError, OSError) as exc:  # urllib3 connection, TLS and timeout errors
-            raise transport_error(exc, self.conn) from exc
-        return json.loads(data) if data else {}
-
-    def _send(self, method: str, path: str, params: list, headers: dict, body: Any) -> bytes:
-        """One HTTP round trip through the client's pool (its TLS and auth); raises ApiException
-        on a non-2xx status. kubernetes >= 33 (new generator) split call_api into
-        param_serialize + call_api(method, url) and no longer raises on status itself."""
-        from kubernetes.client.exceptions import ApiException
-
-        api = self.conn.api
-        if hasattr(api, "param_serialize"):
-            method, url, headers, body, _ = api.param_serialize(
-                method, path, query_params=params, header_params=headers, body=body, auth_settings=["BearerToken"])
-            resp = api.call_api(method, url, header_params=headers, body=body, _request_timeout=self.conn.timeout)
-            data = resp.read()
-            if not 200 <= resp.status <= 299:
-                raise ApiException(http_resp=resp)
-            return data
-        resp = api.call_api(path, method, query_params=params, header_params=headers, body=body,
-                            auth_settings=["BearerToken"], _preload_content=False, _request_timeout=self.conn.timeout)
-        return (resp[0] if isinstance(resp, tuple) else resp).data
+            resp = self.conn.transport.send(method, path, params=params, headers=headers, body=body, deadline=deadline)
+        except TransportError as exc:
+            raise transport_error(exc, self.conn, f"{method} {path}") from exc
+        if not 200 <= resp.status <= 299:
+            raise api_error(resp, what or path)
+        try:
+            data = json.loads(resp.data) if resp.data else {}
+        except ValueError:
+            raise ClusterError(f"the server {self.conn.host} answered {method} {path} with {len(resp.data)} bytes that "
+                               "are not JSON (cut off, or not an API server?)") from None
+        if not isinstance(data, dict):
+            raise ClusterError(f"the server {self.conn.host} answered {method} {path} with JSON that is not an object")
+        return data
 
     def get(self, path: str, **kw: Any) -> dict:
         return self.request("GET", path, **kw)
@@ -117,13 +110,47 @@ class Cluster:
                             content_type="application/apply-patch+yaml",
                             what=f"{resource.plural}.{resource.group or 'core'}/{name}".replace(".core/", "/"))
 
+    def delete(self, resource: Resource, namespace: str | None, name: str, *, uid: str | None = None,
+               what: str | None = None) -> dict:
+        """DELETE one object; with `uid`, only that very object (a precondition, 409 otherwise)."""
+        body: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions", "propagationPolicy": "Background"}
+        if uid:
+            body["preconditions"] = {"uid": uid}
+        return self.request("DELETE", resource_path(resource, namespace, name), body=body, content_type="application/json",
+                            what=what or f"{resource.plural}/{name}")
+
     def parallel(self, *calls: Callable[[], T]) -> list[T]:
-        """Run independent reads at once; the first error (in call order) is raised."""
+        """Run independent reads at once (8 at a time); the first error (in call order) is raised.
+
+        Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter
+        exit, so Ctrl-C during a stalled read would wait for that read's deadline (issue 10)."""
         if len(calls) == 1:
             return [calls[0]()]
-        with ThreadPoolExecutor(max_workers=min(8, len(calls))) as pool:
-            futures = [pool.submit(c) for c in calls]
-            return [f.result() for f in futures]
+        results: list[Any] = [None] * len(calls)
+        errors: list[BaseException | None] = [None] * len(calls)
+        todo = list(enumerate(calls))
+        lock = threading.Lock()
+
+        def worker() -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    i, call = todo.pop(0)
+                try:
+                    results[i] = call()
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                    errors[i] = exc
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(8, len(calls)))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for exc in errors:
+            if exc is not None:
+                raise exc
+        return results
 
     # --- discovery --------------------------------------------------------------------------------
 
@@ -131,7 +158,12 @@ class Cluster:
         if self._discovery is None:
             core, groups = self.parallel(lambda: self.get("/api", accept=AGGREGATED_ACCEPT),
                                          lambda: self.get("/apis", accept=AGGREGATED_ACCEPT))
-            self._discovery = parse_discovery(core, groups)
+            try:
+                self._discovery = parse_discovery(core, groups)
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:  # a group, version or resource of the wrong shape
+                raise ClusterError(f"the server {self.conn.host} sent an API discovery document (GET /api, /apis) that "
+                                   f"is malformed ({type(exc).__name__}: {exc}); is an aggregated API server broken? "
+                                   "(kubectl get apiservices)") from None
         return self._discovery
 
     def resource_for(self, api_version: str, kind: str) -> Resource | None:
@@ -155,15 +187,22 @@ class Cluster:
 
 
 def api_error(exc: Any, what: str) -> ClusterError:
-    """An ApiException as one line, using the server's Status message when there is one."""
+    """A non-2xx answer (transport.Response, or an ApiException) as one line, using the server's
+    Status message when there is one."""
     status = getattr(exc, "status", 0) or 0
     message = ""
     try:
-        body = json.loads(exc.body) if exc.body else {}
+        raw = getattr(exc, "body", None) or getattr(exc, "data", None)
+        body = json.loads(raw) if raw else {}
         message = body.get("message") or ""
+        message = message if isinstance(message, str) else ""
     except (ValueError, TypeError, AttributeError):
         message = ""
+    message = " ".join(message.split())[:500]  # one line, whatever the server sent
     message = message or f"{exc.reason or 'error'} ({status})"
+    retried = getattr(exc, "retried", None)
+    if retried:
+        message += f" (retried {len(retried)} times as the server asked)"
     if status == 404:
         return NotFound(f"{what}: not found")
     if status == 403:
@@ -174,15 +213,27 @@ def api_error(exc: Any, what: str) -> ClusterError:
         return Conflict(message)
     if status == 422:
         return Invalid(message)
-    return ClusterError(f"{what}: {message}")
+    err = ClusterError(f"{what}: {message}")
+    err.detail = message  # type: ignore[attr-defined]  # for callers that name the object themselves
+    return err
 
 
-def transport_error(exc: Exception, conn: Connection) -> ClusterError:
-    text = str(exc)
-    name = type(exc).__name__
-    reason = getattr(exc, "reason", None)
-    if "Timeout" in name or "timed out" in text or (reason is not None and "Timeout" in type(reason).__name__):
-        return ClusterError(f"the server {conn.host} did not answer within {conn.timeout or 0:g}s (--request-timeout)")
-    if "SSL" in text or "certificate" in text.lower():
-        return ClusterError(f"tls: cannot verify the server {conn.host}: {reason or text}")
-    return ClusterError(f"the connection to the server {conn.host} was refused - did you specify the right host or port?")
+def transport_error(exc: Any, conn: Connection, what: str = "") -> ClusterError:
+    """A transport.TransportError as kubectl would say it, one line naming what happened."""
+    from kubectl_dynamo.cluster import transport
+
+    kind, detail = exc.kind, exc.detail
+    if kind == transport.TIMEOUT:
+        if exc.retry_after is not None:
+            return ClusterError(f"the server {conn.host} {detail.replace('the server ', '')} of --request-timeout "
+                                f"{conn.timeout or 0:g}s ({what})")
+        return ClusterError(f"the server {conn.host} did not answer {what} within {conn.timeout or 0:g}s (--request-timeout)")
+    if kind == transport.TLS:
+        return ClusterError(f"tls: cannot verify the server {conn.host}: {detail}")
+    if kind == transport.REFUSED:
+        return ClusterError(f"the connection to the server {conn.host} was refused - did you specify the right host or port?")
+    if kind == transport.CLOSED:
+        return ClusterError(f"the server {conn.host} closed the connection before its answer to {what} was complete ({detail})")
+    if kind == transport.TOO_LARGE:
+        return ClusterError(f"the server {conn.host} answered {what} with {detail}: not a Kubernetes answer")
+    return ClusterError(f"cannot talk to the server {conn.host} ({what}): {' '.join(detail.split())[:300]}")

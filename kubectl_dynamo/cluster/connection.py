@@ -1,8 +1,11 @@
 """From kubeconfig flags to an API client: the only place that loads credentials.
 
 Order (kubectl's): --kubeconfig, else KUBECONFIG (several files merged), else ~/.kube/config, else
-in-cluster service account. The kubeconfig is never written (persist_config=False), so refreshed
-exec/OIDC tokens stay in memory. `kubernetes` is imported here, lazily, and nowhere offline.
+in-cluster service account. The kubeconfig is never written (no persister), so refreshed OIDC
+tokens stay in memory. Before the client reads the chosen user, credentials.py runs its exec
+plugin (with --request-timeout, refusing bad output) and moves every `*-data` field of the user
+and cluster into in-memory files, so no key is ever written to disk. `kubernetes` is imported here,
+lazily, and nowhere offline.
 """
 
 from __future__ import annotations
@@ -29,12 +32,19 @@ class ConnectionOptions:
 
 @dataclass
 class Connection:
-    api: Any  # kubernetes.client.ApiClient
+    api: Any  # kubernetes.client.ApiClient (its Configuration: TLS and credentials)
     context: str | None  # None in-cluster
     namespace: str  # --namespace, else the context's, else "default"
     host: str
     timeout: float | None  # per request, seconds
     user: str | None = None
+    transport: Any = None  # transport.Transport: every request goes through it
+
+    def __post_init__(self) -> None:
+        if self.transport is None:
+            from kubectl_dynamo.cluster.transport import Transport
+
+            self.transport = Transport(self.api.configuration, POOL_SIZE)
 
 
 def _kubeconfig_paths(explicit: str | None) -> str | None:
@@ -76,7 +86,11 @@ def connect(opts: ConnectionOptions) -> Connection:
         return Connection(client.ApiClient(cfg), None, namespace or "default", cfg.host, timeout)
 
     try:
-        contexts, active = kube_config.list_kube_config_contexts(config_file=path)
+        merged = kube_config.KubeConfigMerger(path)
+        if merged.config is None:
+            raise ConfigException("Invalid kube-config file. No configuration found.")
+        listing = kube_config.KubeConfigLoader(config_dict=merged.config, config_base_path=None)
+        contexts, active = listing.list_contexts(), listing.current_context
     except ConfigException as exc:
         raise ClusterError(f"invalid kubeconfig: {exc}") from exc
     except Exception as exc:  # unreadable YAML and the like
@@ -90,16 +104,47 @@ def connect(opts: ConnectionOptions) -> Connection:
         if not ctx:
             raise ClusterError('no context is currently set, use "--context" or "kubectl config use-context <context>"')
     cfg = client.Configuration()
+    _credentials_in_memory(merged.config, ctx, timeout)
     try:
-        kube_config.load_kube_config(config_file=path, context=ctx["name"], client_configuration=cfg, persist_config=False)
+        kube_config.KubeConfigLoader(config_dict=merged.config, active_context=ctx["name"],
+                                     config_base_path=None).load_and_set(cfg)
     except ConfigException as exc:
         raise ClusterError(f"context {ctx['name']}: {exc}") from exc
-    except Exception as exc:  # exec plugin failures, unreadable certificate files
-        raise ClusterError(f"context {ctx['name']}: cannot load credentials: {exc}") from exc
+    except Exception as exc:  # unreadable certificate files and the like
+        raise ClusterError(f"context {ctx['name']}: cannot load credentials: {type(exc).__name__}") from exc
     namespace = opts.namespace or (ctx.get("context") or {}).get("namespace") or "default"
     cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize or 0, POOL_SIZE)
     return Connection(client.ApiClient(cfg), ctx["name"], namespace, cfg.host, timeout,
                       user=(ctx.get("context") or {}).get("user"))
+
+
+def _entry(config: Any, section: str, name: Any) -> tuple[dict | None, str]:
+    """The raw dict of a named cluster or user in the merged kubeconfig, and its file's folder."""
+    for node in config.value.get(section) or []:
+        value = getattr(node, "value", node)
+        if isinstance(value, dict) and value.get("name") == name:
+            path = getattr(node, "path", None)
+            return value, os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
+    return None, os.getcwd()
+
+
+def _credentials_in_memory(config: Any, ctx: dict, timeout: float | None) -> None:
+    """Run the context's exec plugin ourselves and move key material out of the client's reach
+    of temporary files: edits the merged kubeconfig in memory (it is never written)."""
+    from kubectl_dynamo.cluster import credentials
+
+    context = ctx.get("context") or {}
+    cluster, _ = _entry(config, "clusters", context.get("cluster"))
+    user, base_dir = _entry(config, "users", context.get("user"))
+    if isinstance(cluster, dict) and isinstance(cluster.get("cluster"), dict):
+        credentials.keep_data_in_memory(cluster["cluster"], "certificate-authority")
+    if not (isinstance(user, dict) and isinstance(user.get("user"), dict)):
+        return
+    u = user["user"]
+    if u.get("exec") and not any(u.get(k) for k in ("token", "tokenFile", "auth-provider")):
+        credentials.resolve_exec(u, base_dir, (cluster or {}).get("cluster"), timeout)
+    for field in ("client-certificate", "client-key"):
+        credentials.keep_data_in_memory(u, field)
 
 
 def list_contexts(kubeconfig: str | None = None) -> list[str]:

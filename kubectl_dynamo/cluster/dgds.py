@@ -77,7 +77,13 @@ def get_dgd(cluster: Cluster, namespace: str, name: str) -> dict:
 def list_dgds(cluster: Cluster, namespace: str | None, label_selector: str | None = None) -> list[dict]:
     """DGDs of one namespace, or of all when `namespace` is None, each with apiVersion/kind set."""
     res = require_dgd_resource(cluster)
-    items = cluster.list(resource_path(res, namespace), label_selector=label_selector, what=DGD_RESOURCE)
+    try:
+        items = cluster.list(resource_path(res, namespace), label_selector=label_selector, what=DGD_RESOURCE)
+    except NotFound as exc:
+        # discovery serves the resource but its collection answers 404 (a broken aggregated API or
+        # proxy): the cluster cannot be used for this, which is not the same as "no DGDs" (issue 10)
+        raise ClusterError(f"{DGD_RESOURCE}: not found (404), although discovery serves "
+                           f"{res.group}/{res.version}") from exc
     return [_with_type(it, res) for it in items]
 
 

@@ -40,10 +40,10 @@ class WaitResult:
         return [n for n, p in self.progress.items() if p.outcome == outcome]
 
 
-def _poll(cluster: Cluster, target: Target) -> Progress:
+def _poll(cluster: Cluster, target: Target, deadline: float | None = None) -> Progress:
     what = f"dynamographdeployments.nvidia.com/{target.name}"
     try:
-        obj = cluster.get(resource_path(target.resource, target.namespace, target.name), what=what)
+        obj = cluster.get(resource_path(target.resource, target.namespace, target.name), what=what, deadline=deadline)
     except NotFound:
         return Progress(state="", ready_condition=None, message="the DynamoGraphDeployment was deleted", deleted=True)
     return progress(obj)
@@ -60,8 +60,14 @@ def wait_all(cluster: Cluster, targets: Sequence[Target], timeout: float,
     last: dict[str, Progress] = {}
     while True:
         error: str | None = None
+        # a poll never outlasts the wait: --timeout covers the whole wait, a stalled poll included
+        # (the deadline is on the real clock; `clock` may be a test's)
+        left = deadline - clock()
+        until = time.monotonic() + max(left, 0.001)
+        if cluster.conn is not None and cluster.conn.timeout:
+            until = min(until, time.monotonic() + cluster.conn.timeout)
         try:
-            polled = cluster.parallel(*[(lambda t=t: _poll(cluster, t)) for t in targets])
+            polled = cluster.parallel(*[(lambda t=t, until=until: _poll(cluster, t, until)) for t in targets])
         except Forbidden:
             raise
         except ClusterError as exc:  # unreachable for a moment: try again until the deadline

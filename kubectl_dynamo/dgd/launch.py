@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kubectl_dynamo.contracts.explanation import LaunchPlan
 from kubectl_dynamo.dgd import gates, gpus, versions
+from kubectl_dynamo.dgd.backend import module_end
 from kubectl_dynamo.dgd.model import (
     ANN_DISCOVERY_BACKEND,
     ANN_DISCOVERY_MODE,
@@ -91,11 +92,10 @@ def _inject(svc: Service, framework: str, flags: list[str], needs_shell: bool) -
         if needs_shell:
             return "sh -c " + shlex.quote("exec " + shlex.join(cmd + args) + " " + " ".join(flags))
         return shlex.join(cmd + args) + " " + " ".join(shlex.quote(f) if " " in f else f for f in flags)
-    pattern = re.compile(r"(python[0-9.]*\s+[^|&;]*" + re.escape("dynamo." + framework) + r"[^|&;]*?)(\s|$|[|&;])")
     for i, arg in enumerate(args):
-        m = pattern.search(arg)
-        if m:
-            args[i] = arg[: m.end(1)] + " " + " ".join(flags) + arg[m.end(1) :]
+        end = module_end(arg, framework)  # the operator's regex, in linear time (issue 10)
+        if end is not None:
+            args[i] = arg[:end] + " " + " ".join(flags) + arg[end:]
             return shlex.join(cmd + args)
     return shlex.join(cmd + args) + "  # flags not injected: no python ... dynamo." + framework + " in command or args"
 

@@ -333,8 +333,11 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):  # ASCII digits only (issue 10): "٤" is no 4, "²" no ValueError
+        from kubectl_dynamo.dgd.fields import ascii_int
+
+        n = ascii_int(value[1:] if value.startswith("-") else value)
+        return None if n is None else (-n if value.startswith("-") else n)
     return None
 
 

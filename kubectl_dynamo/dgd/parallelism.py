@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_dynamo.dgd.fields import ascii_int
 from kubectl_dynamo.dgd.model import Service
 
 
@@ -76,10 +77,8 @@ def _strip_ops(value: str) -> str:
 def _positive(value: str | None) -> int | None:
     if value is None:
         return None
-    v = value.strip()
-    if v.isdigit() and int(v) > 0:
-        return int(v)
-    return None
+    n = ascii_int(value.strip())  # ASCII digits only (issue 10): "٨" is no 8, "²" no ValueError
+    return n if n is not None and n > 0 else None
 
 
 def last_flag_value(toks: list[str], names: tuple[str, ...]) -> tuple[str | None, str | None]:
@@ -112,9 +111,10 @@ _VLLM_ALIASES = {
 
 
 def _go_int(value: str) -> int | None:
-    """strconv.ParseInt(value, 10, 64): optional sign, decimal digits."""
-    v = value[1:] if value[:1] in "+-" else value
-    return int(value) if v.isdigit() else None
+    """strconv.ParseInt(value, 10, 64): an optional sign and ASCII decimal digits."""
+    sign, digits = (value[0], value[1:]) if value[:1] in ("+", "-") else ("", value)
+    n = ascii_int(digits)
+    return None if n is None else (-n if sign == "-" else n)
 
 
 def strict_vllm_flag(args: list[str], flag: str) -> str | None:

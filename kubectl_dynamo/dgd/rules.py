@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from kubectl_dynamo.contracts.explanation import PATHWAY_COMPONENT, PATHWAY_GROVE
 from kubectl_dynamo.dgd import gates, gpus, versions
 from kubectl_dynamo.dgd.backend import choose_backend, graph_backends
+from kubectl_dynamo.dgd.fields import ascii_int
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, Finding, sort_findings
 from kubectl_dynamo.dgd.model import (
     ANN_DISCOVERY_BACKEND,
@@ -47,11 +48,11 @@ from kubectl_dynamo.dgd.names import (
 )
 from kubectl_dynamo.dgd.parallelism import ParallelismReading, read_parallelism
 from kubectl_dynamo.dgd.pathway import grove_opt_out
+from kubectl_dynamo.dgd.wellformed import rule_names
+from kubectl_dynamo.limits import INT32_MAX
 
 MAX_SERVICES = 25  # spec.services maxProperties
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-# runtimeversion.Normalize: the image tag (or runtimeVersionOverride) a runtime version is read from
-_RUNTIME_VERSION = re.compile(r"^[vV]?[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?(?:\+[0-9A-Za-z][0-9A-Za-z.-]*)?$")
 SIDECAR_INIT_CONTAINER = "runtime"  # the reserved init container of sidecar mode (1.6)
 
 
@@ -86,7 +87,8 @@ Rule = Callable[[Graph, RuleContext], Iterator[Finding]]
 
 
 def _positive_int_string(value) -> bool:
-    return isinstance(value, str) and value.strip().isdigit() and int(value) > 0
+    n = ascii_int(value) if isinstance(value, str) else None  # "٤", " 4 " and "²" are not (issue 10)
+    return n is not None and n > 0
 
 
 # --- schema ------------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def rule_schema(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
     seen: dict[str, str] = {}
     for svc in graph.services:
         low = svc.name.lower()
-        if not _DNS_LABEL.match(low) or len(low) > 63:
+        if not _DNS_LABEL.fullmatch(low) or len(low) > 63:
             yield Finding(ERROR, "BAD_SERVICE_NAME", f"service name {svc.name!r} does not make a valid object name once lower-cased",
                           svc.name, "use letters, digits and '-', starting and ending with a letter or digit")
         elif low in seen:
@@ -120,11 +122,11 @@ def rule_schema(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             what = "type" if graph.api_version == V1BETA1 else "componentType"
             yield Finding(severity, "UNKNOWN_COMPONENT_TYPE", f"{what} {svc.component_type!r} is not one the operator knows",
                           svc.name, f"use one of {', '.join(known)}; only worker, prefill and decode get backend launch logic")
-        if svc.raw_replicas is not None and (svc.replicas is None or svc.replicas < 0):
+        if svc.raw_replicas is not None and (svc.replicas is None or not 0 <= svc.replicas <= INT32_MAX):
             yield Finding(ERROR, "BAD_REPLICAS", f"replicas {svc.raw_replicas!r} is not a whole number >= 0", svc.name, None)
         if svc.multinode:
             n = _as_int(svc.raw_node_count) if not isinstance(svc.raw_node_count, str) else None
-            if svc.raw_node_count is not None and (n is None or n < 2):
+            if svc.raw_node_count is not None and (n is None or not 2 <= n <= INT32_MAX):
                 yield Finding(ERROR, "BAD_NODECOUNT", f"multinode.nodeCount {svc.raw_node_count!r} must be an integer >= 2",
                               svc.name, "omit the multinode section for a single-node service")
         for label, value in (("limits", svc.gpu_limit), ("requests", svc.gpu_request)):
@@ -454,17 +456,11 @@ def rule_runtime_version(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if svc.runtime_version_override:
             continue
-        tag = _image_tag(svc.image)
-        if not _RUNTIME_VERSION.match(tag):
+        tag = versions.image_tag(svc.image)
+        if versions.image_runtime_version(svc.image) is None:
             yield Finding(severity, "RUNTIME_VERSION", f"{base}.runtimeVersionOverride: Required value: is required when the "
                           f"specified main container image has no parseable semantic-version tag (tag {tag or '(none)'!r}){maybe}",
                           svc.name, "tag the image with its Dynamo version (e.g. :1.6.1), or set runtimeVersionOverride")
-
-
-def _image_tag(image: str) -> str:
-    ref = image.strip().split("@", 1)[0]
-    slash, colon = ref.rfind("/"), ref.rfind(":")
-    return ref[colon + 1:] if colon > slash else ""
 
 
 def rule_sidecar_multinode(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
@@ -486,9 +482,14 @@ def rule_mirror(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                       "not predicted", None, "upgrade kubectl-dynamo, or pass --operator-version to mirror a known line")
 
 
+def rule_wellformed_names(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    """dgd/wellformed.rule_names: names and labels as the API server validates them."""
+    yield from rule_names(graph, ctx.configmaps, ctx.version)
+
+
 RULES: tuple[Rule, ...] = (rule_mirror, rule_schema, rule_api_version, rule_annotations, rule_name_budget,
                            rule_podclique_names, rule_engine, rule_min_available, rule_priority_class, rule_runtime_version,
-                           rule_sidecar_multinode, rule_deprecated)
+                           rule_sidecar_multinode, rule_deprecated, rule_wellformed_names)
 
 
 def validate(graph: Graph, configmaps: dict[str, dict[str, str]] | None = None, operator_version: str | None = None, *,

@@ -223,12 +223,19 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
     if opts.queue:
         annotations[ANN_KAI_QUEUE] = opts.queue.strip()
 
-    frontend = _Component("Frontend", "frontend", 1, None, 0, image, ["python3", "-m", "dynamo.frontend"], ["--http-port", "8000"])
+    # 1.4+ admission reads the runtime version from the image tag; a custom image without one gets
+    # the mirrored release as runtimeVersionOverride, so that the output is accepted
+    override = None
+    if opts.rules.has(gates.RUNTIME_VERSION_ADMISSION) and versions.image_runtime_version(image) is None:
+        override = opts.rules.version.lstrip("vV")
+    frontend = _Component("Frontend", "frontend", 1, None, 0, image, ["python3", "-m", "dynamo.frontend"], ["--http-port", "8000"],
+                          runtime_version=override)
     components = [frontend]
     docs: list[dict] = []
     for shape in shapes:
         comp = _Component(shape.service, shape.role, opts.replicas, shape.nodes if shape.nodes > 1 else None, shape.gpus, image,
-                          ["python3", "-m", f"dynamo.{opts.backend}"], _worker_args(opts.backend, shape, model, opts.mode))
+                          ["python3", "-m", f"dynamo.{opts.backend}"], _worker_args(opts.backend, shape, model, opts.mode),
+                          runtime_version=override)
         if opts.backend == "trtllm":
             docs.append(_engine_configmap(name, shape, opts.namespace, opts.mode))
             comp.configmap = _engine_configmap_name(name, shape)
@@ -262,6 +269,7 @@ class _Component:
     command: list[str]
     args: list[str]
     configmap: str | None = None
+    runtime_version: str | None = None  # runtimeVersionOverride (an image whose tag is no version)
 
     def _container(self) -> dict:
         c: dict = {"image": self.image, "command": self.command, "args": self.args}
@@ -277,6 +285,8 @@ class _Component:
         if self.role in ("prefill", "decode"):
             svc["subComponentType"] = self.role
         svc["replicas"] = self.replicas
+        if self.runtime_version:
+            svc["runtimeVersionOverride"] = self.runtime_version
         if self.node_count:
             svc["multinode"] = {"nodeCount": self.node_count}
         if self.gpus:
@@ -289,6 +299,8 @@ class _Component:
 
     def v1beta1(self) -> dict:
         comp: dict = {"name": self.name, "type": self.role, "replicas": self.replicas}
+        if self.runtime_version:
+            comp["runtimeVersionOverride"] = self.runtime_version
         if self.node_count:
             comp["multinode"] = {"nodeCount": self.node_count}
         container = {"name": MAIN_CONTAINER, **self._container()}

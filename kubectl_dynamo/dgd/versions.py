@@ -73,3 +73,22 @@ def older_than_mirrored(version: str | None) -> bool:
     as the reference knows, with less certainty."""
     parsed = parse(version)
     return parsed is not None and (parsed[0], parsed[1]) < core(LINES[0] + ".0")[:2]
+
+
+# runtimeversion.Normalize: what an image tag (or runtimeVersionOverride) must look like to give
+# newer operators the component's runtime version
+_RUNTIME_VERSION = re.compile(r"^[vV]?[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?(?:\+[0-9A-Za-z][0-9A-Za-z.-]*)?$")
+
+
+def image_tag(image: str) -> str:
+    """The tag of an image reference ("" when it has none; a digest is not a tag)."""
+    ref = image.strip().split("@", 1)[0]
+    slash, colon = ref.rfind("/"), ref.rfind(":")
+    return ref[colon + 1:] if colon > slash else ""
+
+
+def image_runtime_version(image: str | None) -> str | None:
+    """The runtime version an operator reads from the image tag (runtimeversion.ParseImageVersion),
+    None when the tag is missing or not a version."""
+    tag = image_tag(image or "")
+    return tag if _RUNTIME_VERSION.match(tag) else None

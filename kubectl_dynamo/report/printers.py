@@ -28,7 +28,9 @@ def one_or_list(items: Sequence[Any], api_version: str | None = None) -> Any:
 
 
 def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    from kubectl_dynamo.report.terminal import json_escape
+
+    return json_escape(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"  # no raw control character
 
 
 def _dumper() -> type:
@@ -51,18 +53,25 @@ def _dumper() -> type:
 def dump_yaml(data: Any) -> str:
     import yaml
 
-    return yaml.dump(data, Dumper=_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=True)
+    text = yaml.dump(data, Dumper=_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=True)
+    if _unsafe(text):  # PyYAML writes bidi controls (and NEL) raw: then escape all that is not ASCII
+        text = yaml.dump(data, Dumper=_dumper(), sort_keys=False, default_flow_style=False, allow_unicode=False)
+    return text
+
+
+def _unsafe(text: str) -> bool:
+    from kubectl_dynamo.report.terminal import has_unsafe
+
+    return has_unsafe(text.replace("\x85", "\x1f"))  # NEL is a line break to YAML 1.1 readers
 
 
 def dump_yaml_documents(docs: Sequence[Any]) -> str:
     """Several documents separated by `---`, as `kubectl apply -f -` reads them."""
     import yaml
 
-    return yaml.dump_all(
-        list(docs),
-        Dumper=_dumper(),
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        explicit_start=len(docs) > 1,
-    )
+    def dump(allow_unicode: bool) -> str:
+        return yaml.dump_all(list(docs), Dumper=_dumper(), sort_keys=False, default_flow_style=False,
+                             allow_unicode=allow_unicode, explicit_start=len(docs) > 1)
+
+    text = dump(True)
+    return dump(False) if _unsafe(text) else text

@@ -43,8 +43,10 @@ def as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str):  # ASCII digits only: "²".isdigit() is True, int("²") a ValueError
+        from kubectl_dynamo.dgd.fields import ascii_int
+
+        return ascii_int(value.strip())
     return None
 
 

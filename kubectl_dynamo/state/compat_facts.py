@@ -14,6 +14,7 @@ from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.dgd import gates, versions
 from kubectl_dynamo.dgd.compat import CompatFacts, ComponentVersions
 from kubectl_dynamo.dgd.compat_dgd import scaled, uses_topology
+from kubectl_dynamo.dgd.fields import ascii_int
 from kubectl_dynamo.dgd.model import Graph, NotADGD, read_graph
 from kubectl_dynamo.dgd.names import PODCLIQUE_NAME_LIMIT, longest_podclique, pod_clique_set
 from kubectl_dynamo.dgd.pathway import grove_opt_out, wants_disaggregated_set
@@ -77,9 +78,9 @@ def driver_majors(nodes: list[dict]) -> dict[str, int]:
         meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
         labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
         for key in DRIVER_LABELS:
-            value = str(labels.get(key, "")).strip()
-            if value.isdigit():
-                out[str(meta.get("name") or "?")] = int(value)
+            value = ascii_int(str(labels.get(key, "")).strip())
+            if value is not None:
+                out[str(meta.get("name") or "?")] = value
                 break
     return out
 

@@ -158,3 +158,48 @@ def test_output_passes_the_real_crd_schema(api, backend):
         out = cli("init", "x", "--nodes", "2", "--gpus", "4", "--backend", backend, "--mode", mode, "--api-version", api).stdout
         # a validator, not jsonschema.validate(): that re-checks the 1 MB schema itself every call
         jsonschema.Draft7Validator(schemas[version]).validate(_dgd(list(yaml.safe_load_all(out))))
+
+
+# --- flag bounds (issue 10): sizes are int32 in the CRD, names what the API server accepts ---------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--nodes", "10000000000"], 'invalid argument "10000000000" for "--nodes" flag: value out of range (int32: at most 2147483647)'),
+        (["--replicas", "10000000000"], 'invalid argument "10000000000" for "--replicas" flag: value out of range'),
+        (["--gpus", "3000000000"], 'invalid argument "3000000000" for "--gpus" flag: value out of range'),
+        (["--tp", "2147483648", "--nodes", "2"], 'invalid argument "2147483648" for "--tp" flag: value out of range'),
+        (["--nodes", "٤"], 'invalid argument "٤" for "--nodes" flag: not a whole number (ASCII digits)'),
+        (["--gpus", " 4"], 'invalid argument " 4" for "--gpus" flag: not a whole number'),
+        (["--replicas", "1_000"], 'invalid argument "1_000" for "--replicas" flag: not a whole number'),
+        (["--nodes", "100000"], "--nodes 100000: a Kubernetes cluster has at most 5000 nodes"),
+        (["--nodes", "5000", "--gpus", "1000000"], "nodes × gpus = 5000000000 is out of range"),
+        (["--nodes", "100", "--replicas", "2000"], "--replicas 2000 × nodes is more pods than a Kubernetes cluster runs (150000)"),
+        (["--queue", "my queue"], "--queue 'my queue' is not a valid KAI-Scheduler queue name: a lowercase RFC 1123 label"),
+        (["--queue", "Q"], "--queue 'Q' is not a valid KAI-Scheduler queue name"),
+        (["--queue", "q\n"], "is not a valid KAI-Scheduler queue name"),
+    ],
+    ids=["nodes above int32", "replicas above int32", "gpus above int32", "tp above int32", "an arabic-indic digit",
+         "a leading space", "an underscore", "more nodes than a cluster",
+         "a tensor-parallel size above int32", "more pods than a cluster", "a queue with a space", "an upper-case queue",
+         "a queue with a newline"],
+)
+def test_out_of_range_sizes_and_bad_queue_names_are_usage_errors(args, message):
+    res = cli("init", *args)
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr.startswith("error: ") and message in res.stderr, res.stderr
+
+
+def test_a_name_with_a_trailing_newline_is_refused():
+    res = cli("init", "llm\n")
+    assert res.exit_code == 2 and "is not a valid DynamoGraphDeployment name" in res.stderr
+
+
+def test_the_largest_accepted_shape_still_validates():
+    out = cli("init", "big", "--nodes", "5000", "--gpus", "8", "--replicas", "29")
+    assert out.exit_code == 0
+    assert cli("validate", "-f", "-", input=out.stdout).exit_code == 0
+    # 30 × 5000 worker pods and the frontend are one pod more than a cluster runs
+    res = cli("init", "big", "--nodes", "5000", "--gpus", "8", "--replicas", "30")
+    assert res.exit_code == 2 and "no cluster can run: replicas × nodeCount over all services is 150001 pods" in res.stderr

@@ -94,3 +94,128 @@ def test_directory_order_and_recursion():
 
 def test_document_where_for_a_plain_file():
     assert Document(obj={}, source="x.yaml").where == "x.yaml"
+
+
+# --- bounded reading (issue 10): every limit in kubectl_dynamo/limits.py gives one clear line -------
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+
+
+def laughs(levels: int = 9, fanout: int = 9) -> str:
+    """The billion-laughs document: each level an anchor holding `fanout` aliases of the one below."""
+    lines = [CM + "data:", "  a0: &a0 [lol]"]
+    lines += [f"  a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * fanout)}]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def _input_error(text: str, source: str = "f.yaml") -> str:
+    with pytest.raises(InputError) as e:
+        parse_documents(text, source)
+    assert e.value.exit_code == 2
+    return str(e.value)
+
+
+def test_a_billion_laughs_stops_at_once_in_kubectls_words():
+    # 9 levels of 9 would expand to 387 million nodes; go-yaml's ratio stops it after a few thousand
+    message = _input_error(laughs())
+    assert message.startswith('"f.yaml" is not usable YAML at line 9, column 7: document contains excessive aliasing'), message
+
+
+def test_a_billion_laughs_on_stdin_through_validate():
+    from .conftest import cli
+
+    res = cli("validate", "-f", "-", input=laughs())
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: stdin is not usable YAML at line 9, column 7: document contains excessive aliasing")
+    assert len(res.stderr.splitlines()) == 1
+
+
+def test_ordinary_anchors_pass():
+    text = CM + "data:\n  env: &e [a, b, c]\n  again: *e\n  more: [*e, *e]\n"
+    (doc,) = parse_documents(text, "f.yaml")
+    assert doc.obj["data"]["more"] == [["a", "b", "c"], ["a", "b", "c"]]
+
+
+@pytest.mark.parametrize("text", ["a: &x {b: *x}\n", "a: &x [1, [2, *x]]\n"], ids=["in a mapping", "two levels down"])
+def test_a_recursive_alias_is_refused(text):
+    assert _input_error(text).endswith("line 1, column 4: anchor 'x' value contains itself")
+
+
+@pytest.mark.parametrize(
+    "text, source",
+    [
+        ("[" * 5000 + "]" * 5000, "f.json"),
+        ('{"a": ' * 100_000 + "1" + "}" * 100_000, "f.json"),
+        ("a: " + "[" * 101 + "]" * 101 + "\n", "f.yaml"),
+    ],
+    ids=["json arrays", "json objects (RecursionError in json)", "yaml flow"],
+)
+def test_nesting_is_bounded(text, source):
+    assert "exceeded max depth of 100" in _input_error(text, source)
+
+
+def test_deep_nesting_through_aliases_is_bounded():
+    text = "".join(f"l{i}: &l{i} [[[[[[[[[[*l{i - 1}]]]]]]]]]]\n" if i else "l0: &l0 [x]\n" for i in range(12))
+    assert "exceeded max depth of 100" in _input_error(text)
+
+
+@pytest.mark.parametrize("text, source", [(CM + "data: {n: " + "7" * 5000 + "}\n", "f.yaml"),
+                                          ('{"apiVersion": "v1", "n": ' + "7" * 5000 + "}", "f.json")],
+                         ids=["yaml", "json"])
+def test_a_5000_digit_number_is_refused_not_a_value_error(text, source):
+    assert "the number 777777777777... has 5000 digits" in _input_error(text, source)
+
+
+def test_timestamps_stay_the_strings_they_were():
+    (doc,) = parse_documents(CM + "data: {day: 2001-12-14, at: 2024-01-02T03:04:05Z}\n", "f.yaml")
+    assert doc.obj["data"] == {"day": "2001-12-14", "at": "2024-01-02T03:04:05Z"}
+
+
+@pytest.mark.parametrize("value, tag", [("!!binary aGk=", "!!binary"), ("!!set {a, b}", "!!set"),
+                                        ("!!omap [a: 1]", "!!omap")])
+def test_values_with_no_json_form_are_refused(value, tag):
+    assert f"a {tag} value has no JSON form" in _input_error(CM + f"data:\n  x: {value}\n")
+
+
+def test_dev_zero_is_refused_at_the_size_limit():
+    with pytest.raises(InputError, match='"/dev/zero": the input is larger than 16 MiB'):
+        read_documents(["/dev/zero"])
+
+
+def test_a_50_mb_file_is_refused_without_reading_it_all(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "big.yaml"
+    with path.open("w") as f:
+        f.write(CM + "data:\n")
+        line = "  k%07d: " + "x" * 90 + "\n"
+        for i in range(500_000):
+            f.write(line % i)
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError, match="the input is larger than 16 MiB, the limit for one command"):
+            read_documents([str(path)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40 * 1024 * 1024, f"reading a refused 50 MB file peaked at {peak / 2**20:.0f} MiB"
+
+
+def test_the_limit_is_for_all_sources_together(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    filler = "# " + "x" * 1000 + "\n"
+    for p in (a, b):
+        p.write_text(CM + filler * (9 * 1024))  # 9 MiB each: either alone passes
+    assert read_documents([str(a)])
+    with pytest.raises(InputError, match=f'"{b}": the input is larger than 16 MiB'):
+        read_documents([str(a), str(b)])
+
+
+def test_a_closed_stdin_is_one_line_and_exit_2():
+    import subprocess
+    import sys
+
+    res = subprocess.run(f"{sys.executable} -m kubectl_dynamo validate -f - <&-", shell=True, capture_output=True,
+                         text=True, timeout=60)
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == "error: cannot read stdin: it is closed (pipe the manifest in, or name a file with -f)\n"

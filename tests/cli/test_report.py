@@ -111,3 +111,53 @@ def test_findings_lines_align_hints_under_messages():
 )
 def test_summary_line(args, text):
     assert findings_text.summary_line(*args) == text
+
+
+# --- control characters (issue 10): nothing read from input drives the terminal ---------------------
+
+EVIL = "apiVersion: nvidia.com/v1alpha1\nkind: DynamoGraphDeployment\nmetadata: {name: \"l\\e]0;pwned\\a\\e[2J\\u202e\"}\n" \
+       "spec: {services: {\"w\\e[31m\": {componentType: \"\\e]0;x\\a\"}}}\n"
+
+
+@pytest.mark.parametrize("color", ["never", "always"])
+def test_escape_sequences_from_a_manifest_are_printed_visibly(color):
+    from .conftest import cli
+
+    res = cli("validate", "-f", "-", "--color", color, input=EVIL)
+    assert res.exit_code == 1
+    out = res.stdout + res.stderr
+    assert "\x07" not in out and "\u202e" not in out and "\x1b]" not in out and "\x1b[2J" not in out
+    assert "l^[]0;pwned\\x07^[[2J\\u202e:" not in out  # the source heading is not the name
+    assert 'metadata.name "l\\x1b]0;pwned\\x07\\x1b[2J\\u202e" is not valid' in out
+    if color == "always":  # the plugin's own colours still pass
+        assert "\x1b[1m\x1b[31merror" in res.stdout
+    else:
+        assert "\x1b" not in out
+
+
+def test_the_guard_escapes_what_the_plugin_did_not_write_itself():
+    import io
+
+    from kubectl_dynamo.report.terminal import SafeStream, escape
+
+    assert escape("a\x1b[2Jb\rc\x9b\x7f\u2066") == "a^[[2Jb\\rc\\x9b\\x7f\\u2066"
+    plain, coloured = io.StringIO(), io.StringIO()
+    SafeStream(plain, lambda: False).write("\x1b[31mred\x1b[0m \x1b]0;t\x07")
+    SafeStream(coloured, lambda: True).write("\r\x1b[31mred\x1b[0m \x1b]0;t\x07 x\ry\x1b[K")
+    assert plain.getvalue() == "^[[31mred^[[0m ^[]0;t\\x07"
+    assert coloured.getvalue() == "\r\x1b[31mred\x1b[0m ^[]0;t\\x07 x\\ry\x1b[K"
+
+
+def test_json_and_yaml_output_escape_controls_in_their_own_syntax():
+    import json
+
+    import yaml
+
+    from kubectl_dynamo.report.printers import dump_json, dump_yaml
+
+    data = {"name": "a\u202eb\x1b[2J\x85\x7f", "plain": "é"}
+    assert json.loads(dump_json(data)) == data and yaml.safe_load(dump_yaml(data)) == data
+    from kubectl_dynamo.report.terminal import UNSAFE
+
+    assert not UNSAFE.search(dump_json(data)) and not UNSAFE.search(dump_yaml(data).replace("\x85", "\x1f"))
+    assert "é" in dump_yaml({"plain": "é"})  # ordinary Unicode stays readable

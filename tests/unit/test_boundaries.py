@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_dynamo"
-PURE = ("dgd", "state", "checks", "contracts", "errors")
+PURE = ("dgd", "state", "checks", "contracts", "errors", "limits")
 
 
 def _modules() -> dict[str, Path]:
