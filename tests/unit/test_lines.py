@@ -448,3 +448,19 @@ def test_get_flag_value_skips_non_numbers(args, tp):
 
     svc = graph(dgd({"worker": vllm_worker(nodes=2, gpu="4", args=args)})).service("worker")
     assert parallelism.read_vllm(svc).strict.tp == tp
+
+
+@pytest.mark.parametrize(
+    ("version", "image", "override"),
+    [pytest.param("1.6.1", "registry.example/vllm:custom", "1.6.1", id="1.6: a custom tag gets the release as override"),
+     pytest.param("1.6.1", "registry.example/vllm:1.6.0", None, id="1.6: a version tag needs none"),
+     pytest.param("1.3.1", "registry.example/vllm:custom", None, id="1.3 reads no runtime version")],
+)
+def test_init_sets_runtime_version_override_for_an_image_without_a_version_tag(version, image, override):
+    from kubectl_dynamo.dgd.scaffold import ScaffoldOptions, scaffold
+
+    docs = scaffold(ScaffoldOptions(nodes=2, gpus=4, image=image, operator_version=version))
+    doc = docs[-1]
+    comps = doc["spec"].get("components") or list(doc["spec"]["services"].values())
+    assert {c.get("runtimeVersionOverride") for c in comps} == {override}
+    assert "RUNTIME_VERSION" not in codes(rules.validate(graph(doc), {}, version))
