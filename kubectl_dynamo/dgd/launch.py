@@ -265,6 +265,13 @@ def trtllm_mpi_env(graph: Graph, svc: Service, pathway: str, infra: tuple[str, .
     return sorted(names)
 
 
+def _mpirun_words(args: list[str]) -> str:
+    """mpirun's arguments as setupLeaderContainer writes them into the shell script: the host list
+    bare (on LWS it holds $(...) substitutions the shell must run) and plm_rsh_args in double
+    quotes (so $HOME expands)."""
+    return " ".join(f'"{a}"' if i and args[i - 1] == "plm_rsh_args" else a for i, a in enumerate(args))
+
+
 def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str, operator_version: str | None = None,
                   claims: gpus.Claims | None = None) -> LaunchPlan:
     n = svc.node_count
@@ -276,13 +283,19 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str, opera
               f"-p {MPI_SSH_PORT} -o StrictHostKeyChecking=no -i $HOME/.ssh/id_rsa"]
     for name in env:
         leader += ["-x", name]
-    original = shlex.join(svc.command + svc.args)
+    # setupLeaderContainer: a python command is quoted word by word; otherwise (sh -c "...") the args
+    # are the command line and go in as they are
+    if svc.command and _PYTHON.match(svc.command[0]):
+        original = shlex.join(svc.command + svc.args)
+    else:
+        original = " ".join(svc.args or svc.command)
     steps = ["<install the /ssh-pk key into $HOME/.ssh>"]
     if dep.dns_wait:
         steps.append("<wait up to 300 s for every worker hostname to resolve>")
-    steps.append('mpirun $([ "$(id -u)" = "0" ] && echo --allow-run-as-root) ' + shlex.join(leader[1:]) + " bash -c "
+    steps.append('mpirun $([ "$(id -u)" = "0" ] && echo --allow-run-as-root) ' + _mpirun_words(leader[1:]) + " bash -c "
                  + shlex.quote("trtllm-llmapi-launch " + original))
-    worker = ["sshd", "-D", "-p", MPI_SSH_PORT]
+    # setupWorkerContainer: sshd takes its port from the sshd_config it writes into $HOME/.ssh
+    worker = ["/usr/sbin/sshd", "-D", "-f", "$HOME/.ssh/sshd_config"]
     extras = [f"secret {MPI_SSH_SECRET} mounted read-only at /ssh-pk (copied into the DGD namespace)",
               f"env {OMPI_FQDN_ENV}=1",
               f"workers: liveness/startup probes removed, readiness = TCP {MPI_SSH_PORT}",
@@ -291,7 +304,8 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str, opera
         extras.append("Grove StartupType Explicit: the leader clique starts after the worker cliques")
     reason = f"TensorRT-LLM multinode: one MPI job of {n} × {per_node} = {total} ranks over SSH port {MPI_SSH_PORT}"
     return LaunchPlan("mpirun", leader, worker, "/bin/sh -c " + shlex.quote(" && ".join(steps)),
-                      "/bin/sh -c " + shlex.quote(f"<generate host keys in $HOME/.ssh> && sshd -D -p {MPI_SSH_PORT}"),
+                      "/bin/sh -c " + shlex.quote(f"<install the /ssh-pk key, host keys and an sshd_config with Port {MPI_SSH_PORT} "
+                                                  "in $HOME/.ssh> && " + " ".join(worker)),
                       reason, extras)
 
 

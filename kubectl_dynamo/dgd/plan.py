@@ -41,7 +41,7 @@ from kubectl_dynamo.dgd.names import (
 )
 from kubectl_dynamo.dgd.parallelism import read_parallelism
 from kubectl_dynamo.dgd.pathway import NO_ORCHESTRATOR, PROVIDER_DISAGGREGATED_SET, PathwayDecision, decide
-from kubectl_dynamo.dgd.rules import validate
+from kubectl_dynamo.dgd.rules import dynamo_namespace_too_long, validate
 
 KAI_SCHEDULER = "kai-scheduler"  # consts.KaiSchedulerName
 DEFAULT_KAI_QUEUE = "dynamo"  # consts.DefaultKaiSchedulerQueue
@@ -82,6 +82,11 @@ def explain(graph: Graph, caps: Capabilities, configmaps: dict[str, dict[str, st
 
     services = [_service_plan(graph, svc, decision, caps, configmaps, use_kai, use_volcano, queue, queue_exists, creating,
                               pcs, claims) for svc in graph.services]
+    if use_kai and queue_exists is False or decision.pathway == PATHWAY_COMPONENT and dynamo_namespace_too_long(graph):
+        # DetermineKaiSchedulerQueue fails the DGD before the PodCliqueSet is generated; the API server
+        # refuses DynamoComponentDeployments whose nvidia.com/dynamo-namespace label is too long
+        for plan in services:
+            plan.workload, plan.objects = None, []
     findings = (validate(graph, configmaps, version, claims=claims, creating=creating, pathway=decision.pathway)
                 + decision.findings + list(_cluster_findings(graph, caps, decision, services, use_kai, queue, queue_exists))
                 + compat_dgd.skews(graph, caps, decision.pathway))
@@ -105,7 +110,7 @@ def graph_objects(graph: Graph, decision: PathwayDecision | str, services: list[
     pathway = decision if isinstance(decision, str) else decision.pathway
     failure = None if isinstance(decision, str) else decision.failure
     out: list[ObjectRef] = []
-    if pathway == PATHWAY_GROVE:
+    if pathway == PATHWAY_GROVE and any(s.workload for s in services):
         out.append(ObjectRef("PodCliqueSet", pcs or graph.name))
     if not isinstance(decision, str) and decision.provider == PROVIDER_DISAGGREGATED_SET and pathway != PATHWAY_FAILED:
         out.append(ObjectRef("DisaggregatedSet", disaggregated_set(graph)))
@@ -223,8 +228,12 @@ def _workload(graph: Graph, svc: Service, decision: PathwayDecision, pcs: str) -
         objs = [ObjectRef("DynamoComponentDeployment", dcd)]
         if not svc.is_multinode:
             return "Deployment", objs + [ObjectRef("Deployment", dcd)]
+        # the PodGroup comes first; generateLeaderWorkerSet refuses templates without command and
+        # args or without a GPU limit (LWS_NO_COMMAND, LWS_NO_GPU_LIMIT), so no LeaderWorkerSet then
+        refused = not svc.command or not svc.args or svc.gpu_limit is None
         for i in range(svc.effective_replicas):
-            objs += [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i)), ObjectRef("PodGroup", lws_instance(dcd, i))]
+            objs += [] if refused else [ObjectRef("LeaderWorkerSet", lws_instance(dcd, i))]
+            objs += [ObjectRef("PodGroup", lws_instance(dcd, i))]
         return "LeaderWorkerSet", objs
     return None, []
 

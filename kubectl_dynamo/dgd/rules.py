@@ -278,6 +278,29 @@ def rule_podclique_names(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
                           "shorten the DGD or component name")
 
 
+LABEL_VALUE_MAX = 63  # a Kubernetes label value
+
+
+def dynamo_namespace_too_long(graph: Graph) -> str | None:
+    """The nvidia.com/dynamo-namespace label the operator puts on its child objects,
+    <namespace>-<dgd> with dots turned into '-' (ComputeDynamoNamespace), when it is longer than a
+    label value may be; None when it fits, or the namespace is not known, or every service uses the
+    global namespace."""
+    if not graph.namespace or not graph.name or all(s.raw.get("globalDynamoNamespace") is True for s in graph.services):
+        return None
+    value = f"{graph.namespace}-{graph.name.replace('.', '-')}"
+    return value if len(value) > LABEL_VALUE_MAX else None
+
+
+def rule_dynamo_namespace(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
+    if value := dynamo_namespace_too_long(graph):
+        yield Finding(ERROR, "DYNAMO_NAMESPACE_TOO_LONG",
+                      f"the operator labels its objects nvidia.com/dynamo-namespace={value!r}: {len(value)} > "
+                      f"{LABEL_VALUE_MAX} characters, so the API server refuses its DynamoComponentDeployments and PodCliques",
+                      None, f"keep namespace and DGD name within {LABEL_VALUE_MAX - 1} characters together, "
+                      "or set globalDynamoNamespace: true on every service")
+
+
 # --- engine, GPUs and parallelism ---------------------------------------------------------------
 
 def engine_world_label(backend: str) -> str:
@@ -488,7 +511,7 @@ def rule_wellformed_names(graph: Graph, ctx: RuleContext) -> Iterator[Finding]:
 
 
 RULES: tuple[Rule, ...] = (rule_mirror, rule_schema, rule_api_version, rule_annotations, rule_name_budget,
-                           rule_podclique_names, rule_engine, rule_min_available, rule_priority_class, rule_runtime_version,
+                           rule_podclique_names, rule_dynamo_namespace, rule_engine, rule_min_available, rule_priority_class, rule_runtime_version,
                            rule_sidecar_multinode, rule_deprecated, rule_wellformed_names)
 
 

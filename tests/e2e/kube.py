@@ -61,6 +61,18 @@ def load_controlplane():
     return mod
 
 
+def load_operator():
+    """``scripts/operator.py`` (the real Dynamo operator as a test component) as a module."""
+    load_controlplane()  # it shares this module (and its error classes)
+    name = "kubectl_dynamo_operator"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / "operator.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[name] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules[name]
+
+
 # ================================================================================================
 # CRD files
 # ================================================================================================

@@ -225,6 +225,34 @@ def test_component_objects():
     assert "PodCliqueSet" not in [o.kind for o in e.objects]
 
 
+@pytest.mark.parametrize(("worker", "lws"), [
+    pytest.param(vllm_worker(tp=8, nodes=2, gpu="4"), True, id="command, args and a GPU limit: LeaderWorkerSet"),
+    pytest.param(vllm_worker(tp=8, nodes=2, gpu=None, gpu_request="4"), False, id="GPU in requests only: none"),
+    pytest.param(sglang_worker(nodes=2, gpu="4", command=[], args=[]), False, id="no command: none"),
+])
+def test_lws_is_not_made_when_its_pod_checks_fail(worker, lws):
+    """reconcileLeaderWorkerSetResources makes the Volcano PodGroup, then generateLeaderWorkerSet
+    refuses the pod templates ("GPU limit is not set for LWS worker pod", "container Args cannot be
+    empty for LWS pod"); found by the real-operator comparison."""
+    e = explain(dgd({"worker": worker}), caps(lws=True, volcano=True))
+    kinds = _kinds(e)["worker"]
+    assert ("LeaderWorkerSet" in kinds) is lws
+    assert "PodGroup" in kinds
+
+
+@pytest.mark.parametrize(("c", "kinds"), [
+    pytest.param(caps(lws=True, volcano=True), [], id="component: the DCDs are refused, nothing is made"),
+    pytest.param(caps(grove=True), ["PodCliqueScalingGroup", "PodClique", "PodClique"],
+                 id="grove: the PodCliqueSet is made (its clique labels are only data to the API server)"),
+])
+def test_a_too_long_dynamo_namespace_label_stops_the_component_path(c, kinds):
+    """nvidia.com/dynamo-namespace=<namespace>-<dgd> over 63 characters: found by the real-operator
+    comparison ("metadata.labels: Invalid value: ...: must be no more than 63 bytes")."""
+    e = explain(dgd({"Frontend": frontend(), "worker": vllm_worker(8, nodes=2, gpu="4")}, namespace="n" * 60), c)
+    assert "DYNAMO_NAMESPACE_TOO_LONG" in [f.code for f in e.findings]
+    assert _kinds(e)["worker"] == kinds
+
+
 def test_failed_pathway_creates_no_workload_but_the_shared_objects():
     """reconcileResources makes the wait-leader ConfigMap and the MPI SSH Secret before it finds
     that no orchestrator is available (operator-newest.md §7)."""
@@ -236,6 +264,19 @@ def test_failed_pathway_creates_no_workload_but_the_shared_objects():
         assert (s.workload, s.objects) == (None, [])
     worker = next(s for s in e.services if s.name == "worker")
     assert worker.launch.mode == "none" and "no multinode orchestrator" in worker.launch.reason
+
+
+@pytest.mark.parametrize(("queues", "made"), [pytest.param({"dynamo"}, True, id="queue exists: PodCliqueSet made"),
+                                              pytest.param(set(), False, id="queue missing: nothing made"),
+                                              pytest.param(None, True, id="queues unknown offline: assumed made")])
+def test_a_missing_kai_queue_fails_the_dgd_before_the_podcliqueset(queues, made):
+    """The queue is checked while the PodCliqueSet is generated, so with the queue missing the
+    operator makes no Grove object (the wait-leader ConfigMap comes earlier); found by the
+    real-operator comparison."""
+    e = explain(_worker_doc(), caps(grove=True, kai=True, queues=queues))
+    assert ("PodCliqueSet" in [o.kind for o in e.objects]) is made
+    assert all(bool(s.objects) is made and (s.workload is not None) is made for s in e.services)
+    assert "ConfigMap" in [o.kind for o in e.objects]
 
 
 def test_wait_leader_configmap_exists_for_any_multinode_dgd_on_operator_1_1():

@@ -168,6 +168,12 @@ CASES = [
                  Check(dgd(annotations={"nvidia.com/workload-provider": "lws"}), version="1.5.0", creating=False),
                  Check(dgd(annotations={"nvidia.com/workload-provider": "component"}), version="1.5.0", creating=False),
                  id="BAD_ANNOTATION: a live DGD's stored workload provider lws is unsupported"),
+    # found by the real-operator comparison: the label <namespace>-<dgd> is refused over 63 characters
+    pytest.param("DYNAMO_NAMESPACE_TOO_LONG", "error", None, Check(dgd(name="d" * 30, namespace="n" * 33)),
+                 Check(dgd(name="d" * 30, namespace="n" * 32)), id="DYNAMO_NAMESPACE_TOO_LONG: namespace-dgd is 64 characters"),
+    pytest.param("DYNAMO_NAMESPACE_TOO_LONG", "error", None, Check(dgd(name="qwen3.0.6b", namespace="n" * 53)),
+                 Check(dgd({"Frontend": frontend(globalDynamoNamespace=True)}, name="qwen3.0.6b", namespace="n" * 53)),
+                 id="DYNAMO_NAMESPACE_TOO_LONG: unless every service uses the global dynamo namespace"),
     pytest.param("NAME_BUDGET", "error", "worker", Check(dgd(name="d" * 30)),
                  Check(dgd(name="d" * 30, annotations={"nvidia.com/enable-grove": "false"})), id="NAME_BUDGET: 30 + 6 + 10 is 46"),
     pytest.param("BACKEND_MISMATCH", "error", "worker", Check(dgd(backend="sglang")), Check(dgd(backend="vllm")),
@@ -341,7 +347,7 @@ EXPECTED_CODES = {
     "GPU_REQUESTS_ONLY", "NO_BACKEND_MULTINODE", "TRTLLM_NO_GPU", "NO_GPU", "BAD_PARALLEL_SIZE", "PARALLELISM_UNKNOWN",
     "FLAG_SPELLING", "TP_MISMATCH", "NOT_MULTINODE_ENGINE", "OPERATOR_CONFIG", "NO_MULTINODE_ORCHESTRATOR",
     "OPERATOR_RESTART_NEEDED", "QUEUE_MISSING", "SCHEDULER_OVERRIDE", "GANG_MIN_AVAILABLE", "LWS_NO_COMMAND",
-    "LWS_NO_GPU_LIMIT", "INSUFFICIENT_GPUS",
+    "LWS_NO_GPU_LIMIT", "INSUFFICIENT_GPUS", "DYNAMO_NAMESPACE_TOO_LONG",
 }
 
 

@@ -26,6 +26,7 @@ from .builders import (
     findings,
     frontend,
     one,
+    service,
     service_plan,
     sglang_worker,
     trtllm_worker,
@@ -244,8 +245,17 @@ def test_mpirun_ssh_runs_on_port_2222():
     plan = _trtllm_plan()
     assert _opt(plan.leader_args, "plm_rsh_args").startswith("-p 2222 ")
     assert plan.leader_args[plan.leader_args.index("--mca"):][:3] == ["--mca", "pml", "ob1"]
-    assert plan.worker_args == ["sshd", "-D", "-p", "2222"]
     assert "--oversubscribe" in plan.leader_args
+
+
+def test_mpirun_workers_run_sshd_with_the_config_they_write():
+    """setupWorkerContainer (1.1): `/usr/sbin/sshd -D -f $HOME/.ssh/sshd_config`, the port (2222) is
+    in that file; found by the real-operator comparison (explain said `sshd -D -p 2222`)."""
+    plan = _trtllm_plan()
+    assert plan.worker_args == ["/usr/sbin/sshd", "-D", "-f", "$HOME/.ssh/sshd_config"]
+    script = shlex.split(plan.worker_command)[2]
+    assert script.endswith(" && /usr/sbin/sshd -D -f $HOME/.ssh/sshd_config")
+    assert "Port 2222" in script
 
 
 @pytest.mark.parametrize(
@@ -273,6 +283,29 @@ def test_leader_wraps_the_original_command_in_trtllm_llmapi_launch():
     assert "mpirun $([ \"$(id -u)\" = \"0\" ] && echo --allow-run-as-root) --oversubscribe -n 8" in script
     assert script.endswith("bash -c " + shlex.quote("trtllm-llmapi-launch python3 -m dynamo.trtllm --model-path Qwen/Qwen3-0.6B "
                                                     "--trtllm.tensor_parallel_size 8"))
+
+
+def test_leader_launches_the_script_of_a_shell_wrapped_command():
+    """setupLeaderContainer: with `command: [sh, -c]` the args are the command line, so mpirun runs
+    `trtllm-llmapi-launch <script>`, not `... sh -c <script>` (the DeepSeek GB200 recipe); found by
+    the real-operator comparison."""
+    worker = service(args=["python3 -m dynamo.trtllm --model-path m --extra-engine-args /c/e.yaml"], nodes=2, gpu="4",
+                     command=["/bin/sh", "-c"])
+    plan = service_plan(_doc(worker, backend="trtllm"), GROVE).launch
+    script = shlex.split(plan.leader_command)[2]
+    assert script.endswith("bash -c " + shlex.quote("trtllm-llmapi-launch python3 -m dynamo.trtllm --model-path m "
+                                                    "--extra-engine-args /c/e.yaml"))
+
+
+@pytest.mark.parametrize("c", [pytest.param(GROVE, id="grove"), pytest.param(LWS, id="lws")])
+def test_leader_script_leaves_hosts_to_the_shell_and_double_quotes_plm_rsh_args(c):
+    """setupLeaderContainer: `-H <hosts>` bare, so the LWS hosts' $(echo ... | sed ...) runs, and
+    `--mca plm_rsh_args "-p 2222 ... $HOME/.ssh/id_rsa"`, so $HOME expands; found by the real-operator
+    comparison (explain single-quoted both, which the shell would not expand)."""
+    plan = _trtllm_plan(c)
+    script = shlex.split(plan.leader_command)[2]
+    assert f" -H {_opt(plan.leader_args, '-H')} --mca pml ob1 " in script
+    assert ' --mca plm_rsh_args "-p 2222 -o StrictHostKeyChecking=no -i $HOME/.ssh/id_rsa" ' in script
 
 
 def test_mpirun_forwards_container_env_names():
