@@ -396,7 +396,7 @@ class Cluster:
         names = self.install_crds(*chosen.values(), timeout=timeout)
         return CrdInstall(source=source, names=names, sets=chosen)
 
-    def uninstall_crds(self, *names_or_paths: str | os.PathLike, timeout: float = 60.0) -> list[str]:
+    def uninstall_crds(self, *names_or_paths: str | os.PathLike, timeout: float = 180.0) -> list[str]:
         """Delete CRDs (by name ``<plural>.<group>``, or every CRD in the given files/dirs) and wait
         until they are gone, objects included (apiextensions' own finalizer does that; no
         controller-manager needed). For tests of a cluster *without* an orchestrator; the CRD
