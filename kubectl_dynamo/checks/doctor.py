@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubectl_dynamo.checks.compat import check_compat
 from kubectl_dynamo.checks.orchestrators import HELM, check_operator_use, check_projects
 from kubectl_dynamo.contracts.doctor import FAIL, PASS, SKIP, WARN, DoctorCheck, DoctorReport
 from kubectl_dynamo.dgd import versions
@@ -106,10 +107,18 @@ def check_operator(facts: ClusterFacts) -> list[DoctorCheck]:
                                f"explain mirrors the newest operator line the plugin knows ({versions.NEWEST_KNOWN})",
                                "pass --operator-version to explain/apply to mirror the rules of your operator"))
     else:
-        newer = not versions.at_least(versions.NEWEST_KNOWN, parsed[:3])
-        out.append(DoctorCheck("dynamo.version", "dynamo", PASS, f"operator version {c.version}",
-                               ("from --operator-version" if any(a.startswith("--operator-version") for a in c.args) else "from the image tag")
-                               + (f"; newer than the newest line the plugin mirrors ({versions.NEWEST_KNOWN})" if newer else "")))
+        newer = versions.newer_than_mirrored(c.version)
+        where = "from --operator-version" if any(a.startswith("--operator-version") for a in c.args) else "from the image tag"
+        if newer:
+            # no silent fallback: the newest line's rules are applied to a newer operator
+            out.append(DoctorCheck("dynamo.version", "dynamo", WARN,
+                                   f"operator version {c.version} is newer than the newest line the plugin mirrors "
+                                   f"({versions.NEWEST_LINE}, {versions.NEWEST_KNOWN})",
+                                   f"{where}; explain and apply use the {versions.NEWEST_LINE} rules and do not predict "
+                                   "behaviour added after it", "upgrade kubectl-dynamo"))
+        else:
+            out.append(DoctorCheck("dynamo.version", "dynamo", PASS,
+                                   f"operator version {c.version} (rule set {versions.line_of(c.version)})", where))
     out.append(check_operator_config(facts))
     return out
 
@@ -251,7 +260,7 @@ def run_checks(inp: DoctorInput) -> tuple[list[DoctorCheck], Capabilities]:
     running = facts.capabilities(as_running=True) if caps.restart_needed else caps
     checks = (check_cluster(facts) + check_access(inp.access) + [check_dgd_crd(facts)] + check_operator(facts)
               + check_projects(facts, running) + check_operator_use(running, assumed=not facts.operator.config_found) + check_effective(facts, caps, running)
-              + check_gpus(facts) + check_network(facts))
+              + check_compat(caps) + check_gpus(facts) + check_network(facts))
     return checks, caps
 
 

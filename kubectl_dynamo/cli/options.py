@@ -192,9 +192,9 @@ class AssumeList(click.ParamType):
 
         head, _, last = incomplete.rpartition(",")
         prefix = f"{head}," if head else ""
-        taken = set(head.split(",")) if head else set()
-        # no word twice, and "none" only on its own
-        words = [w for w in ASSUME_WORDS if w not in taken and not (head and w == "none")]
+        taken = {w.partition("@")[0].strip().lower() for w in head.split(",")} if head else set()
+        # no word twice, "none" only on its own, and not "kubernetes", which is only valid with @VERSION
+        words = [w for w in ASSUME_WORDS if w not in taken and not (head and w == "none") and w != "kubernetes"]
         return [CompletionItem(prefix + w) for w in words if w.startswith(last)]
 
 

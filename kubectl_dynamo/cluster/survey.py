@@ -3,7 +3,8 @@
 1. server version, discovery (/api + /apis, aggregated), all Deployments, CRD metadata
    (PartialObjectMetadata: names and creation times without the multi-megabyte schemas);
 2. the operator's ConfigMap and pods, KAI and Volcano queues, KAI's health Config, Nodes and Pods
-   (GPU inventory).
+   (GPU inventory); for the version-compatibility rules Grove's configuration, KAI's default
+   SchedulingShard and (doctor, `dgds=True`) every DGD.
 
 Reads that are forbidden are recorded in `forbidden` and the rest carries on (doctor shows them as
 `skip`); any other failure is raised. What the answers mean is read by state/ (facts, controllers,
@@ -12,14 +13,24 @@ inventory).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from kubectl_dynamo.cluster import reads
 from kubectl_dynamo.cluster.client import METADATA_LIST_ACCEPT, Cluster
+from kubectl_dynamo.cluster.dgds import DGD_RESOURCE, dgd_resource, list_dgds
 from kubectl_dynamo.dgd import capabilities as caps_mod
+from kubectl_dynamo.dgd.model import GROUP
 from kubectl_dynamo.errors import Forbidden, NotFound
-from kubectl_dynamo.state.controllers import DYNAMO, Controller, find_controllers, operator_configmap_name
+from kubectl_dynamo.state.compat_facts import driver_majors
+from kubectl_dynamo.state.controllers import (
+    DYNAMO,
+    GROVE,
+    Controller,
+    find_controllers,
+    operator_configmap_name,
+)
 from kubectl_dynamo.state.facts import (
     ClusterFacts,
     OperatorFacts,
@@ -46,8 +57,9 @@ def _guard(forbidden: dict[str, str], what: str, call: Callable[[], T]) -> T | N
         return None
 
 
-def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> ClusterFacts:
-    """Read the facts; raises ClusterError when the cluster cannot be used at all."""
+def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True, dgds: bool = False) -> ClusterFacts:
+    """Read the facts; raises ClusterError when the cluster cannot be used at all. `dgds`: also
+    every DGD of the cluster (doctor's per-DGD compatibility rules)."""
     forbidden: dict[str, str] = {}
 
     def version() -> str | None:
@@ -90,9 +102,44 @@ def survey(cluster: Cluster, *, inventory: bool = True, queues: bool = True) -> 
             forbidden, "configs.kai.scheduler", lambda: cluster.get(cpath, what="configs.kai.scheduler/kai-config"))))
     if inventory:
         calls.append(lambda: _read_inventory(cluster, facts))
+    groves = controllers.get(GROVE) or []
+    if groves:
+        calls.append(lambda: _read_grove_config(cluster, facts, groves[0]))
+    shard = disc.served_version(KAI_CONFIG_GROUP, "SchedulingShard", "v1")
+    if shard:
+        spath = f"/apis/{KAI_CONFIG_GROUP}/{shard}/schedulingshards/default"
+        calls.append(lambda: setattr(facts, "kai_shard", _guard(
+            forbidden, "schedulingshards.kai.scheduler", lambda: cluster.get(spath, what="schedulingshards.kai.scheduler/default"))))
+    if dgds and disc.has_group(GROUP):
+        def all_dgds() -> list[dict] | None:
+            return list_dgds(cluster, None) if dgd_resource(cluster) else None
+
+        calls.append(lambda: setattr(facts, "dgds", _guard(forbidden, DGD_RESOURCE, all_dgds)))
     if calls:
         cluster.parallel(*calls)
     return facts
+
+
+def _read_grove_config(cluster: Cluster, facts: ClusterFacts, grove: Controller) -> None:
+    """Grove's OperatorConfiguration (ConfigMap grove-operator-cm-<hash>, key config.yaml), for its
+    scheduler profiles; an unreadable or unparseable one stays unknown."""
+    import yaml
+
+    names = [str((v.get("configMap") or {}).get("name")) for v in grove.volumes if (v.get("configMap") or {}).get("name")]
+    def read(name: str) -> dict:
+        return cluster.get(f"/api/v1/namespaces/{grove.namespace}/configmaps/{name}", what=f"configmaps/{name}")
+
+    for name in names:
+        cm = _guard(facts.forbidden, f"configmaps/{name}", functools.partial(read, name))
+        text = ((cm or {}).get("data") or {}).get("config.yaml")
+        if text is None:
+            continue
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return
+        facts.grove_config = doc if isinstance(doc, dict) else None
+        return
 
 
 def _read_operator(cluster: Cluster, facts: ClusterFacts, op: Controller) -> None:
@@ -129,3 +176,4 @@ def _read_inventory(cluster: Cluster, facts: ClusterFacts) -> None:
     if nodes is None:
         return
     facts.inventory = build_inventory(nodes, pods)
+    facts.driver_versions = driver_majors(nodes)

@@ -17,8 +17,10 @@ V1BETA1 = "nvidia.com/v1beta1"
 API_VERSIONS = (V1ALPHA1, V1BETA1)
 
 # componentType values the operator knows (consts.ComponentType*). Only worker-type services get
-# backend launch logic (determineBackendFramework in graph.go).
+# backend launch logic (determineBackendFramework in graph.go). The v1beta1 `type` enum has no
+# "default" (operator-newest.md §6).
 COMPONENT_TYPES = ("frontend", "worker", "prefill", "decode", "planner", "epp", "default")
+V1BETA1_COMPONENT_TYPES = ("frontend", "worker", "prefill", "decode", "planner", "epp")
 WORKER_TYPES = ("worker", "prefill", "decode")
 BACKENDS = ("vllm", "sglang", "trtllm")
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -33,6 +35,9 @@ ANN_WORKLOAD_PROVIDER = "nvidia.com/workload-provider"
 ANN_DISCOVERY_MODE = "nvidia.com/dynamo-kube-discovery-mode"
 ANN_DISCOVERY_BACKEND = "nvidia.com/dynamo-discovery-backend"
 ANN_WORKER_HASH = "nvidia.com/current-worker-hash"
+ANN_ENABLE_DISAGGREGATED_SET = "nvidia.com/enable-disaggregatedset"
+ANN_VOLCANO_QUEUE = "nvidia.com/volcano-queue"
+ANN_GROVE_UPDATE_STRATEGY = "nvidia.com/grove-update-strategy"
 LABEL_DGD_NAME = "nvidia.com/dynamo-graph-deployment-name"
 LABEL_COMPONENT = "nvidia.com/dynamo-component"
 
@@ -61,6 +66,15 @@ class Service:
     scheduler_name: str | None = None
     deprecated: list[tuple[str, str]] = field(default_factory=list)  # (field path, why)
     raw: dict = field(default_factory=dict)
+    # DRA: the main container's resources.claims names, and the pod's resourceClaims
+    # name -> ("ResourceClaim" | "ResourceClaimTemplate", object name)
+    gpu_claims: list[str] = field(default_factory=list)
+    pod_claims: dict[str, tuple[str, str]] = field(default_factory=dict)
+    raw_min_available: Any = None  # v1beta1 minAvailable as written (None: unset)
+    scaling_adapter: bool = False  # v1beta1 scalingAdapter: {} / v1alpha1 scalingAdapter.enabled
+    runtime_version_override: str | None = None
+    init_containers: list[str] = field(default_factory=list)  # names, in order
+    topology_constraint: bool = False  # a component-level topologyConstraint is set
 
     @property
     def node_count(self) -> int:
@@ -113,6 +127,8 @@ class Graph:
     services: list[Service]
     raw: dict
     source: str = "-"  # file name (or "-", or "cluster") for messages
+    topology_constraint: dict | None = None  # spec.topologyConstraint
+    priority_class_name: str | None = None
 
     def service(self, name: str) -> Service | None:
         for s in self.services:
@@ -161,6 +177,8 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
         services=[],
         raw=doc,
         source=source,
+        topology_constraint=spec.get("topologyConstraint") if isinstance(spec.get("topologyConstraint"), dict) else None,
+        priority_class_name=str(spec["priorityClassName"]) if spec.get("priorityClassName") else None,
     )
     if api_version == V1BETA1:
         components = spec.get("components")
@@ -206,6 +224,13 @@ def _read_v1alpha1_service(name: str, svc: dict) -> Service:
         annotations=_str_map(svc.get("annotations")),
         scheduler_name=pod.get("schedulerName"),
         raw=svc,
+        gpu_claims=_claim_names(resources.get("claims")),
+        pod_claims=_pod_claims(pod.get("resourceClaims")),
+        raw_min_available=svc.get("minAvailable"),
+        scaling_adapter=isinstance(svc.get("scalingAdapter"), dict) and svc["scalingAdapter"].get("enabled") is True,
+        runtime_version_override=_opt_str(svc.get("runtimeVersionOverride")),
+        init_containers=_names(pod.get("initContainers")),
+        topology_constraint=isinstance(svc.get("topologyConstraint"), dict),
     )
     if "dynamoNamespace" in svc:
         s.deprecated.append((f"{s.path}.dynamoNamespace", "deprecated and ignored: the operator uses <namespace>-<dgd>"))
@@ -248,6 +273,13 @@ def _read_v1beta1_component(comp: dict, index: int) -> Service:
         annotations=_str_map(tmeta.get("annotations")),
         scheduler_name=pod.get("schedulerName"),
         raw=comp,
+        gpu_claims=_claim_names(resources.get("claims")),
+        pod_claims=_pod_claims(pod.get("resourceClaims")),
+        raw_min_available=comp.get("minAvailable"),
+        scaling_adapter=isinstance(comp.get("scalingAdapter"), dict),
+        runtime_version_override=_opt_str(comp.get("runtimeVersionOverride")),
+        init_containers=_names(pod.get("initContainers")),
+        topology_constraint=isinstance(comp.get("topologyConstraint"), dict),
     )
 
 
@@ -265,6 +297,36 @@ def _gpu_key(resources: dict) -> str | None:
         if key.endswith("/gpu") or key.startswith("gpu."):
             return str(key)
     return None
+
+
+def _claim_names(value: Any) -> list[str]:
+    """resources.claims: [{name: gpu}] -> ["gpu"]."""
+    if not isinstance(value, list):
+        return []
+    return [str(c["name"]) for c in value if isinstance(c, dict) and c.get("name")]
+
+
+def _pod_claims(value: Any) -> dict[str, tuple[str, str]]:
+    """spec.resourceClaims: [{name, resourceClaimName | resourceClaimTemplateName}]."""
+    out: dict[str, tuple[str, str]] = {}
+    for c in value if isinstance(value, list) else []:
+        if not isinstance(c, dict) or not c.get("name"):
+            continue
+        if c.get("resourceClaimTemplateName"):
+            out[str(c["name"])] = ("ResourceClaimTemplate", str(c["resourceClaimTemplateName"]))
+        elif c.get("resourceClaimName"):
+            out[str(c["name"])] = ("ResourceClaim", str(c["resourceClaimName"]))
+    return out
+
+
+def _names(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(c.get("name") or "") for c in value if isinstance(c, dict)]
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
 
 
 def as_int(value: Any) -> int | None:
@@ -303,4 +365,41 @@ def configmaps_by_name(docs: list[dict]) -> dict[str, dict[str, str]]:
             name = (doc.get("metadata") or {}).get("name")
             if name:
                 out[str(name)] = _str_map(doc.get("data"))
+    return out
+
+
+DRA_GROUP = "resource.k8s.io"
+
+
+def gpu_claims_by_name(docs: list[dict]) -> dict[tuple[str, str], int | None]:
+    """ResourceClaims and ResourceClaimTemplates from the same input: (kind, name) -> the GPUs
+    they request (None when the count cannot be read, e.g. allocationMode All). A request counts
+    as GPUs when its device class names a GPU (gpu.nvidia.com), as the operator's DRA resolver
+    counts the devices of GPU classes (reference/compatibility.md §3.6)."""
+    out: dict[tuple[str, str], int | None] = {}
+    for doc in docs:
+        if not isinstance(doc, dict) or not str(doc.get("apiVersion", "")).startswith(DRA_GROUP + "/"):
+            continue
+        kind = doc.get("kind")
+        name = mapping(doc, "metadata").get("name")
+        if kind not in ("ResourceClaim", "ResourceClaimTemplate") or not name:
+            continue
+        spec = mapping(doc, "spec")
+        if kind == "ResourceClaimTemplate":
+            spec = mapping(spec, "spec")
+        devices = mapping(spec, "devices")
+        total: int | None = 0
+        for req in devices.get("requests") or []:
+            if not isinstance(req, dict):
+                continue
+            exact = mapping(req, "exactly") if isinstance(req.get("exactly"), dict) else req  # v1 | v1beta1
+            if "gpu" not in str(exact.get("deviceClassName") or "").lower():
+                continue
+            mode = exact.get("allocationMode") or "ExactCount"
+            count = as_int(exact.get("count")) if exact.get("count") is not None else 1
+            if mode != "ExactCount" or count is None or total is None:
+                total = None
+            else:
+                total += count
+        out[(str(kind), str(name))] = total
     return out

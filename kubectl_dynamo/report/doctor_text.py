@@ -26,6 +26,7 @@ SECTION_TITLES = {
     "dynamo": "Dynamo operator",
     "orchestrators": "Orchestrators and schedulers",
     "orchestrator": "Effective orchestrator",
+    "compatibility": "Version compatibility",
     "gpus": "GPUs",
     "network": "Networking",
 }

@@ -56,6 +56,11 @@ class ClusterFacts:
     kai_config: dict | None = None  # configs.kai.scheduler/kai-config, when served and readable
     inventory: Inventory | None = None
     forbidden: dict[str, str] = field(default_factory=dict)  # what -> server message
+    # read for the version-compatibility rules (state/compat_facts.py); None: not read
+    grove_config: dict | None = None  # Grove's OperatorConfiguration (its config.yaml)
+    kai_shard: dict | None = None  # schedulingshards.kai.scheduler/default
+    driver_versions: dict[str, int] | None = None  # GPU node -> NVIDIA driver major (GFD labels)
+    dgds: list[dict] | None = None  # every DGD of the cluster (doctor)
 
     def detected(self, as_running: bool = False) -> Detected:
         """API groups served now; `as_running`: as the running operator saw them at its start."""
@@ -66,7 +71,8 @@ class ClusterFacts:
             return d.has_group(group) and group not in late
 
         return Detected(grove=has(caps_mod.GROUP_GROVE), lws=has(caps_mod.GROUP_LWS),
-                        volcano=has(caps_mod.GROUP_VOLCANO), kai=has(caps_mod.GROUP_KAI))
+                        volcano=has(caps_mod.GROUP_VOLCANO), kai=has(caps_mod.GROUP_KAI),
+                        disaggregated_set=has(caps_mod.GROUP_DISAGGREGATED_SET))
 
     def capabilities(self, operator_version: str | None = None, as_running: bool = False) -> Capabilities:
         """Resolved exactly like the operator (dgd.capabilities.resolve), plus queues, restart
@@ -85,6 +91,10 @@ class ClusterFacts:
         caps.restart_needed = self.restart_needed()
         if self.inventory is not None:
             caps.free_gpus_per_node = self.inventory.free_per_schedulable_node()
+        from kubectl_dynamo.state.compat_facts import from_cluster
+
+        caps.compat = from_cluster(self, caps)
+        caps.component_versions = caps.compat.versions
         return caps
 
     def restart_needed(self) -> list[str]:
@@ -113,8 +123,9 @@ def earliest_start(pods: list[dict]) -> datetime | None:
 
 
 def parse_operator_config(text: str) -> OrchestratorConfig:
-    """`orchestrators.{grove,lws,kaiScheduler}.enabled` from the OperatorConfiguration file;
-    anything but a YAML boolean reads as unset, as Go's *bool decoding leaves it nil."""
+    """`orchestrators.{grove,lws,kaiScheduler,volcanoScheduler}.enabled` from the
+    OperatorConfiguration file; anything but a YAML boolean reads as unset, as Go's *bool decoding
+    leaves it nil."""
     import yaml
 
     doc = yaml.safe_load(text) or {}
@@ -127,4 +138,5 @@ def parse_operator_config(text: str) -> OrchestratorConfig:
         value = entry.get("enabled") if isinstance(entry, dict) else None
         return value if isinstance(value, bool) else None
 
-    return OrchestratorConfig(grove=flag("grove"), lws=flag("lws"), kai_scheduler=flag("kaiScheduler"))
+    return OrchestratorConfig(grove=flag("grove"), lws=flag("lws"), kai_scheduler=flag("kaiScheduler"),
+                              volcano_scheduler=flag("volcanoScheduler"))

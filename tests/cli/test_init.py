@@ -16,14 +16,41 @@ def _dgd(docs):
 
 
 def test_default_yaml_is_a_dgd_sized_as_asked():
+    """The default follows the newest mirrored line: v1beta1 (its storage version) and its images."""
     res = cli("init", "my-llm", "--nodes", "2", "--gpus", "8")
     assert (res.exit_code, res.stderr) == (0, "")
     doc = res.yaml()
     assert doc["kind"] == "DynamoGraphDeployment" and doc["metadata"]["name"] == "my-llm"
+    assert doc["apiVersion"] == "nvidia.com/v1beta1"
     assert "namespace" not in doc["metadata"]
-    worker = doc["spec"]["services"]["worker"]
-    assert worker["multinode"]["nodeCount"] == 2 and worker["resources"]["limits"]["gpu"] == "8"
-    assert "16" in worker["extraPodSpec"]["mainContainer"]["args"]
+    worker = next(c for c in doc["spec"]["components"] if c["name"] == "worker")
+    main = worker["podTemplate"]["spec"]["containers"][0]
+    assert worker["multinode"]["nodeCount"] == 2 and main["resources"]["limits"]["nvidia.com/gpu"] == "8"
+    assert "16" in main["args"]
+    assert main["image"] == "nvcr.io/nvidia/ai-dynamo/vllm-runtime:1.6.1"
+
+
+@pytest.mark.parametrize(
+    ("version", "api", "tag"),
+    [
+        pytest.param("1.1.0", "nvidia.com/v1alpha1", "1.1.0", id="1.1: v1alpha1 and 1.1.0 images"),
+        pytest.param("1.4.2", "nvidia.com/v1alpha1", "1.4.2", id="1.4: still v1alpha1 storage"),
+        pytest.param("1.5.0", "nvidia.com/v1beta1", "1.5.0", id="1.5 made v1beta1 the storage version"),
+        pytest.param("v1.6.0", "nvidia.com/v1beta1", "1.6.0", id="a v prefix is not part of the image tag"),
+    ],
+)
+def test_api_version_and_image_follow_the_operator_line(version, api, tag):
+    res = cli("init", "x", "--nodes", "2", "--gpus", "4", "--operator-version", version, "-o", "json")
+    assert (res.exit_code, res.stderr) == (0, "")
+    doc = res.json()
+    assert doc["apiVersion"] == api
+    assert f"vllm-runtime:{tag}" in res.stdout
+
+
+def test_v1beta1_for_an_operator_that_does_not_serve_it_is_a_usage_error():
+    res = cli("init", "x", "--operator-version", "1.1.0", "--api-version", "nvidia.com/v1beta1")
+    assert res.exit_code == 2 and "served from operator 1.2.0" in res.stderr
+    assert cli("init", "x", "--operator-version", "1.2.0", "--api-version", "nvidia.com/v1beta1").exit_code == 0
 
 
 def test_json_single_document_is_the_object_itself():

@@ -118,13 +118,15 @@ def test_stdin_only_once():
 
 @pytest.mark.parametrize(
     "recursive, names, code",
-    [(False, ["llm-agg"], 0), (True, ["llm-agg", "llm-spelling"], 1)],
+    [(False, ["llm-agg"], 0), (True, ["llm-agg", "llm-spelling"], 0)],
     ids=["a directory reads its own manifests", "-R descends into subdirectories"],
 )
 def test_directories(recursive, names, code):
     args = ["validate", "-f", str(DATA / "dir"), "-o", "json"] + (["-R"] if recursive else [])
     res = cli(*args)
-    assert (res.exit_code, res.stderr) == (code, "")  # sub/b.yml has a FLAG_SPELLING error
+    # sub/b.yml's --tensor-parallel-size=8 is a FLAG_SPELLING warning on the newest line (an error
+    # when mirroring operators before 1.5, which read it as TP=1: test_rules pins both sides)
+    assert (res.exit_code, res.stderr) == (code, "")
     assert [i["name"] for i in res.json()["items"]] == names
 
 

@@ -273,7 +273,9 @@ def test_a_field_manager_conflict_refuses_until_force_conflicts(cluster, project
 def test_stdin_from_init_through_a_real_pipe(cluster, project_crds, dynamo_ready):
     ns = dynamo_ready
     env = cluster.env()
-    init = subprocess.run([sys.executable, "-m", "kubectl_dynamo", "init", "piped-llm", "--nodes", "2", "--gpus", "4"],
+    # the project's test CRDs serve v1alpha1 only, as a 1.1 cluster does: write for that line
+    init = subprocess.run([sys.executable, "-m", "kubectl_dynamo", "init", "piped-llm", "--nodes", "2", "--gpus", "4",
+                           "--operator-version", "1.1.0"],
                           capture_output=True, text=True, env=env, timeout=60, check=True)
     res = subprocess.run([sys.executable, "-m", "kubectl_dynamo", "apply", "-f", "-", "-n", ns],
                          input=init.stdout, capture_output=True, text=True, env=env, timeout=120)

@@ -174,7 +174,7 @@ class TestGroveAndKai:
         assert res.check("orchestrator.effective")["summary"] == (
             "new multinode DGDs get Grove (one PodCliqueSet per DGD) with KAI-Scheduler (queue 'dynamo' unless annotated)")
         assert "v1alpha1" in res.check("dynamo.crd")["summary"]
-        assert res.check("dynamo.version")["summary"] == "operator version 1.1.0"
+        assert res.check("dynamo.version")["summary"] == "operator version 1.1.0 (rule set 1.1)"
         caps = report["capabilities"]
         assert (caps["source"], caps["grove"], caps["kaiScheduler"], caps["lws"], caps["operatorVersion"]) == (
             "cluster", True, True, False, "1.1.0")
