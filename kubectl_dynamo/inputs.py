@@ -387,7 +387,7 @@ def _flatten(doc: Document) -> list[Document]:
 def _check_object(doc: Document) -> None:
     obj: Any = doc.obj
     if not isinstance(obj, dict):
-        what = {list: "a list", str: "a string"}.get(type(obj), f"a {type(obj).__name__}")
+        what = "a list" if isinstance(obj, list) else "a string" if isinstance(obj, str) else f"a {type(obj).__name__}"
         raise InputError(f"{doc.where}: not a Kubernetes object (found {what}, not a mapping with apiVersion and kind)")
     missing = [k for k in ("apiVersion", "kind") if not obj.get(k) or not isinstance(obj.get(k), str)]
     if missing:

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.checks.orchestrators import check_operator_use, check_projects
+from kubectl_dynamo.checks.compat import check_compat
+from kubectl_dynamo.checks.orchestrators import HELM, check_operator_use, check_projects
 from kubectl_dynamo.contracts.doctor import FAIL, PASS, SKIP, WARN, DoctorCheck, DoctorReport
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities
 from kubectl_dynamo.state.access import AccessResult
 from kubectl_dynamo.state.controllers import DYNAMO
 from kubectl_dynamo.state.facts import DGD_CRD, ClusterFacts
+from kubectl_dynamo.words import plural
 
 MIN_KUBERNETES = (1, 24)
-HELM_HINT = "helm upgrade <release> <chart> -n <namespace> --reuse-values"
 
 
 @dataclass
@@ -106,10 +107,18 @@ def check_operator(facts: ClusterFacts) -> list[DoctorCheck]:
                                f"explain mirrors the newest operator line the plugin knows ({versions.NEWEST_KNOWN})",
                                "pass --operator-version to explain/apply to mirror the rules of your operator"))
     else:
-        newer = not versions.at_least(versions.NEWEST_KNOWN, parsed[:3])
-        out.append(DoctorCheck("dynamo.version", "dynamo", PASS, f"operator version {c.version}",
-                               ("from --operator-version" if any(a.startswith("--operator-version") for a in c.args) else "from the image tag")
-                               + (f"; newer than the newest line the plugin mirrors ({versions.NEWEST_KNOWN})" if newer else "")))
+        newer = versions.newer_than_mirrored(c.version)
+        where = "from --operator-version" if any(a.startswith("--operator-version") for a in c.args) else "from the image tag"
+        if newer:
+            # no silent fallback: the newest line's rules are applied to a newer operator
+            out.append(DoctorCheck("dynamo.version", "dynamo", WARN,
+                                   f"operator version {c.version} is newer than the newest line the plugin mirrors "
+                                   f"({versions.NEWEST_LINE}, {versions.NEWEST_KNOWN})",
+                                   f"{where}; explain and apply use the {versions.NEWEST_LINE} rules and do not predict "
+                                   "behaviour added after it", "upgrade kubectl-dynamo"))
+        else:
+            out.append(DoctorCheck("dynamo.version", "dynamo", PASS,
+                                   f"operator version {c.version} (rule set {versions.line_of(c.version)})", where))
     out.append(check_operator_config(facts))
     return out
 
@@ -159,10 +168,10 @@ def effective_orchestrator(caps: Capabilities) -> tuple[str, str]:
 
 def _fail_hint(caps: Capabilities) -> str:
     if caps.detected.grove and not caps.grove and caps.config.grove is False:
-        return f"Grove is installed but disabled in the operator (orchestrators.grove.enabled=false): {HELM_HINT} --set global.grove.enabled=true"
+        return f"Grove is installed but disabled in the operator (orchestrators.grove.enabled=false): {HELM} --set global.grove.enabled=true"
     if caps.detected.lws and not caps.detected.volcano:
         return "LeaderWorkerSet is installed but Volcano is not: install Volcano (the operator uses LWS only with it), or install Grove"
-    return f"install Grove ({HELM_HINT} --set global.grove.install=true) or LeaderWorkerSet + Volcano, then restart the operator"
+    return f"install Grove ({HELM} --set global.grove.install=true) or LeaderWorkerSet + Volcano, then restart the operator"
 
 
 def check_effective(facts: ClusterFacts, caps: Capabilities, running: Capabilities) -> list[DoctorCheck]:
@@ -214,13 +223,14 @@ def check_gpus(facts: ClusterFacts) -> list[DoctorCheck]:
     detail = "; ".join(x for x in (f"not schedulable: {', '.join(unsched)}" if unsched else "",
                                    f"MIG/shared GPUs on {', '.join(mig)}" if mig else "") if x)
     out = [DoctorCheck("gpu.inventory", "gpus", PASS if inv.requests_known else WARN,
-                       f"{len(inv.nodes)} GPU node(s), {len(schedulable)} schedulable; {inv.total} GPUs, {inv.free} free on schedulable nodes",
-                       detail if inv.requests_known else "cannot list pods: GPUs in use are unknown, free counts are upper bounds; " + detail,
+                       f"{plural(len(inv.nodes), 'GPU node')}, {len(schedulable)} schedulable; {inv.total} GPUs, {inv.free} free on schedulable nodes",
+                       "; ".join(x for x in ("" if inv.requests_known else "cannot list pods: GPUs in use are unknown, "
+                                             "free counts are upper bounds", detail) if x),
                        None if inv.requests_known else "ask for list pods in all namespaces")]
     nodes, gpus = inv.largest_fit()
     ok = nodes >= 2
     out.append(DoctorCheck("gpu.capacity", "gpus", PASS if ok else WARN,
-                           f"largest multinode shape that fits now: {nodes} node{'s' if nodes != 1 else ''} × {gpus} GPUs" if nodes
+                           f"largest multinode shape that fits now: {plural(nodes, 'node')} × {gpus} GPUs" if nodes
                            else "no free GPU on a schedulable node",
                            "nodes × free GPUs per node on schedulable nodes",
                            None if ok else "a multinode DGD needs nodeCount >= 2 schedulable nodes with free GPUs"))
@@ -237,7 +247,7 @@ def check_network(facts: ClusterFacts) -> list[DoctorCheck]:
     if fast:
         kinds = sorted({n.fabric or "" for n in fast})
         return [DoctorCheck("network.fabric", "network", PASS,
-                            f"high-speed networking on {len(fast)} of {len(inv.nodes)} GPU node(s) ({', '.join(kinds)}){extra}",
+                            f"high-speed networking on {len(fast)} of {plural(len(inv.nodes), 'GPU node')} ({', '.join(kinds)}){extra}",
                             "; ".join(f"{n.name}: {', '.join([f'{k}={v}' for k, v in n.rdma.items()] + n.network_labels)}" for n in fast))]
     return [DoctorCheck("network.fabric", "network", WARN, f"no RDMA, EFA or SR-IOV resources or labels on GPU nodes{extra}",
                         "multinode inference over plain TCP works but is slow",
@@ -250,7 +260,7 @@ def run_checks(inp: DoctorInput) -> tuple[list[DoctorCheck], Capabilities]:
     running = facts.capabilities(as_running=True) if caps.restart_needed else caps
     checks = (check_cluster(facts) + check_access(inp.access) + [check_dgd_crd(facts)] + check_operator(facts)
               + check_projects(facts, running) + check_operator_use(running, assumed=not facts.operator.config_found) + check_effective(facts, caps, running)
-              + check_gpus(facts) + check_network(facts))
+              + check_compat(caps) + check_gpus(facts) + check_network(facts))
     return checks, caps
 
 

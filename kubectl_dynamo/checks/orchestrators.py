@@ -17,6 +17,7 @@ from kubectl_dynamo.state.facts import ClusterFacts
 
 MIN_LWS = (0, 7, 0)  # documented LWS requirement for the Dynamo LWS path
 VOLCANO_DEFAULT_QUEUE = "default"  # PodGroup spec.queue defaults to it (Volcano CRD)
+# the one spelling of the Helm command every hint starts from (dynamo-platform chart values)
 HELM = "helm upgrade <release> <chart> -n <namespace> --reuse-values"
 
 # project -> (label, API groups, hint when missing, minimum version)

@@ -79,6 +79,7 @@ class ApplyOptions:
     def run(self) -> int:
         from kubectl_dynamo import inputs
         from kubectl_dynamo.cluster import apply
+        from kubectl_dynamo.words import plural
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         inputs.configmaps(docs)  # a ConfigMap of the wrong shape is unusable input, before any request
@@ -86,11 +87,11 @@ class ApplyOptions:
             raise InputError(f"no objects passed to apply ({', '.join(self.filenames)} holds no Kubernetes object)")
         if not self.skip_checks:
             self._refuse_unreadable(docs)
-        self.globals.log(2, f"read {len(docs)} document(s) from {', '.join(self.filenames)}")
+        self.globals.log(2, f"read {plural(len(docs), 'document')} from {', '.join(self.filenames)}")
         cluster = self.globals.cluster()
         planned = apply.plan(cluster, [(d.obj, d.where) for d in docs], cluster.conn.namespace, self.globals.namespace_given)
         explanations = self._check(cluster, planned, [d.obj for d in docs])
-        self.globals.log(2, f"server-side apply of {len(planned)} object(s), dry run {self.dry_run}")
+        self.globals.log(2, f"server-side apply of {plural(len(planned), 'object')}, dry run {self.dry_run}")
         result = apply.apply_all(cluster, planned, dry_run=self.dry_run, force=self.force_conflicts)
         self._print(result, explanations)
         if self.wait:
@@ -166,7 +167,8 @@ class ApplyOptions:
     def _wait(self, cluster: Cluster, planned: list[Planned]) -> int:
         from kubectl_dynamo.cluster import wait
         from kubectl_dynamo.dgd import model
-        from kubectl_dynamo.report.apply_text import ProgressWriter, duration, progress_line
+        from kubectl_dynamo.report.apply_text import ProgressWriter, progress_line
+        from kubectl_dynamo.state.common import human_duration
         from kubectl_dynamo.state.progress import FAILED, READY
 
         targets = [wait.Target(p.resource, p.namespace or "", p.name) for p in planned if model.is_dgd(p.doc)]
@@ -183,7 +185,7 @@ class ApplyOptions:
         done_to = self.out if not self.output else self.err
         if res.outcome == READY:
             for t in targets:
-                done_to.write(f"{t.name}: ready after {duration(res.elapsed)}\n")
+                done_to.write(f"{t.name}: ready after {human_duration(res.elapsed)}\n")
             return EXIT_OK
         if res.outcome == FAILED:
             lines = [f"{n}: {res.progress[n].message or res.progress[n].reason or 'state failed'}" for n in res.names(FAILED)]
@@ -194,7 +196,7 @@ class ApplyOptions:
             why.append(f"last error: {res.last_error}")
         if any(n in res.progress and not res.progress[n].state for n in pending):
             why.append("no status was written: is the Dynamo operator running? (kubectl dynamo doctor)")
-        raise WaitTimeout(f"timed out after {duration(self.wait_timeout)} waiting for {', '.join(pending)} to become ready"
+        raise WaitTimeout(f"timed out after {human_duration(self.wait_timeout)} waiting for {', '.join(pending)} to become ready"
                           + "".join(f"\n  {w}" for w in why))
 
 

@@ -34,7 +34,7 @@ def gather(globals_: GlobalOptions) -> DoctorInput:
     globals_.log(2, f"doctor: context {cluster.conn.context or '(in-cluster)'}, server {cluster.conn.host}, "
                     f"namespace {cluster.conn.namespace}")
     t0 = time.monotonic()
-    facts, access = cluster.parallel(lambda: survey(cluster), lambda: review_access(cluster, cluster.conn.namespace))
+    facts, access = cluster.parallel(lambda: survey(cluster, dgds=True), lambda: review_access(cluster, cluster.conn.namespace))
     globals_.log(2, f"doctor: cluster read in {time.monotonic() - t0:.2f}s")
     for what, message in facts.forbidden.items():
         globals_.log(4, f"doctor: forbidden: {what}: {message}")

@@ -40,6 +40,7 @@ class ExplainOptions:
     err: TextIO
     stdin: TextIO | None = None
     printer: Printer | None = field(default=None, repr=False)
+    _claims: dict = field(default_factory=dict, repr=False)
 
     def complete(self) -> None:
         """Resolve the printer."""
@@ -65,7 +66,7 @@ class ExplainOptions:
         graphs, configmaps = self._graphs()  # input errors and a missing NAME before the survey
         caps = self._capabilities()
         # a live DGD's annotations are final; a file's are stamped by the webhook on create
-        explanations = [plan.explain(g, caps, configmaps, creating=not self.name) if isinstance(g, model.Graph)
+        explanations = [plan.explain(g, caps, configmaps, creating=not self.name, claims=self._claims) if isinstance(g, model.Graph)
                         else wellformed.unread_explanation(g.obj, g.source, caps, wellformed.check(g.obj)) for g in graphs]
         self.printer(explanations, self.out)
         has_errors = any(f.severity == "error" for e in explanations for f in e.findings)
@@ -74,7 +75,7 @@ class ExplainOptions:
     def _graphs(self) -> tuple[list[Graph | Document], dict[str, dict[str, str]]]:
         """The DGDs to explain: Graphs, and the Documents of those that cannot be read."""
         from kubectl_dynamo import inputs
-        from kubectl_dynamo.dgd import wellformed
+        from kubectl_dynamo.dgd import model, wellformed
 
         if self.name:
             graph, configmaps = self._live_graph(self.name)
@@ -84,6 +85,7 @@ class ExplainOptions:
         graphs = [wellformed.read(d.obj, d.source)[0] or d for d in docs if wellformed.is_dgd_kind(d.obj)]
         if not graphs:
             raise InputError(f"no DynamoGraphDeployment in {', '.join(self.filenames)}")
+        self._claims = model.gpu_claims_by_name([d.obj for d in docs])  # DRA GPUs from the same input
         return graphs, configmaps
 
     def _capabilities(self) -> Capabilities:
@@ -137,6 +139,9 @@ Examples:
   # The same on a cluster with LeaderWorkerSet and Volcano, mirroring operator 0.9.0
   kubectl dynamo explain -f my-llm.yaml --assume lws,volcano --operator-version 0.9.0
 \b
+  # Also check the Grove and KAI-Scheduler versions against the operator line
+  kubectl dynamo explain -f my-llm.yaml --assume grove@v0.1.0-alpha.13,kai@v0.17.0 --operator-version 1.5.0
+\b
   # As JSON, from stdin
   kubectl dynamo init --nodes 2 --gpus 8 | kubectl dynamo explain -f - --assume grove -o json""",
 )
@@ -147,8 +152,9 @@ Examples:
     "--assume",
     type=options.AssumeList(),
     metavar="LIST",
-    help="Explain offline, as if these were installed (operator configuration on auto-detect): "
-    "a comma-separated subset of grove, kai, lws, volcano, or none.",
+    help="Explain offline, as if these were installed (operator configuration on auto-detect): a comma-separated "
+    "subset of grove, kai, lws, volcano, volcano-scheduler, disaggregatedset, or none; grove, kai, lws, volcano and "
+    "kubernetes take a version (grove@v0.1.0-alpha.13,kai@v0.17.0).",
 )
 @options.operator_version_option()
 @options.output_option(*FORMATS, default="table")

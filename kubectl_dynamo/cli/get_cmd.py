@@ -9,6 +9,7 @@ object for NAME, else a `List`), `-o name` prints `dynamographdeployment.nvidia.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -125,10 +126,12 @@ class GetOptions:
             if configmap_names(graph):
                 by_ns.setdefault(graph.namespace or "", []).append(graph)
         namespaces = sorted(by_ns)
-        calls = [lambda: dgds.list_dgd_pods(cluster, namespace or None),
-                 lambda: dgds.list_children(cluster, namespace or None)]
-        calls += [lambda ns=ns: dgds.engine_configmaps(cluster, ns, by_ns[ns]) for ns in namespaces]
-        results = cluster.parallel(*calls)
+        def configmaps(ns: str) -> Callable[[], Any]:
+            return lambda: dgds.engine_configmaps(cluster, ns, by_ns[ns])
+
+        calls: list[Callable[[], Any]] = [lambda: dgds.list_dgd_pods(cluster, namespace or None),
+                                          lambda: dgds.list_children(cluster, namespace or None)]
+        results = cluster.parallel(*calls, *(configmaps(ns) for ns in namespaces))
         children, forbidden = results[1]
         for what, why in sorted(forbidden.items()):
             self.globals.log(2, f"get: cannot list {what} ({why}): the DRIFT column leaves them out")

@@ -6,7 +6,6 @@ contradictory sizes are a usage error that states the rule (TP × PP = nodes × 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -18,8 +17,6 @@ from kubectl_dynamo.errors import EXIT_OK, UsageError
 from kubectl_dynamo.report.output import Printer
 
 FORMATS = ("yaml", "json")
-# metadata.name of a DGD becomes part of pod, service and DNS names: an RFC 1123 label
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass
@@ -36,13 +33,14 @@ class InitOptions:
     replicas: int
     orchestrator: str
     queue: str | None
-    api_version: str
+    api_version: str | None
     prefill_nodes: int | None
     prefill_gpus: int | None
     decode_nodes: int | None
     decode_gpus: int | None
     output: str
     globals: GlobalOptions
+    operator_version: str | None
     out: TextIO
     err: TextIO
     printer: Printer | None = field(default=None, repr=False)
@@ -50,17 +48,19 @@ class InitOptions:
     def complete(self) -> None:
         from kubectl_dynamo.report import output, printers
 
+        def yaml_stream(docs: list[dict], out: TextIO, palette: Any) -> None:
+            out.write(printers.dump_yaml_documents(docs))
+
         # YAML as a document stream (`---` between objects), JSON as kubectl's List of them
-        self.printer = output.printer_for(
-            self.output, self.out, self.globals.color,
-            {"yaml": lambda docs, out, palette: out.write(printers.dump_yaml_documents(docs))},
-            lambda docs: printers.one_or_list(docs, api_version="v1"))
+        self.printer = output.printer_for(self.output, self.out, self.globals.color, {"yaml": yaml_stream},
+                                          lambda docs: printers.one_or_list(docs, api_version="v1"))
 
     def validate(self) -> None:
+        options.check_operator_version(self.operator_version, "kubectl dynamo init")
         from kubectl_dynamo import limits
         from kubectl_dynamo.dgd.wellformed import LABEL_MESSAGE, is_dns1123_label
 
-        if self.name is not None and (len(self.name) > 63 or not _DNS_LABEL.fullmatch(self.name)):
+        if self.name is not None and not is_dns1123_label(self.name):
             raise UsageError(
                 f"NAME {self.name!r} is not a valid DynamoGraphDeployment name: at most 63 lower-case letters, "
                 "digits and '-', starting and ending with a letter or digit"
@@ -107,6 +107,7 @@ class InitOptions:
             prefill_gpus=self.prefill_gpus,
             decode_nodes=self.decode_nodes,
             decode_gpus=self.decode_gpus,
+            operator_version=self.operator_version,
         )
 
     def run(self) -> int:
@@ -131,7 +132,7 @@ class InitOptions:
             if unread:  # e.g. more pods than a cluster runs, over all workers together
                 raise UsageError(f"the flags make a DynamoGraphDeployment no cluster can run: {unread[0].message}")
             if model.is_dgd(doc):
-                for f in rules.validate(model.read_graph(doc, "init"), configmaps):
+                for f in rules.validate(model.read_graph(doc, "init"), configmaps, self.operator_version):
                     if f.severity != "info":
                         self.err.write(f"warning: the scaffold has a {f.severity} finding {f.code}: {f.message}\n")
 
@@ -150,8 +151,8 @@ Examples:
   # Disaggregated: a 2 × 8 prefill worker and a 1 × 8 decode worker, on LWS + Volcano
   kubectl dynamo init pd --mode disagg --prefill-nodes 2 --decode-nodes 1 --gpus 8 --orchestrator lws
 \b
-  # The v1beta1 API, as JSON
-  kubectl dynamo init --nodes 2 --gpus 4 --api-version nvidia.com/v1beta1 -o json""",
+  # For an operator of the 1.4 line (v1alpha1, 1.4.2 images), as JSON
+  kubectl dynamo init --nodes 2 --gpus 4 --operator-version 1.4.2 -o json""",
 )
 @click.argument("name", required=False)
 @click.option("--nodes", type=options.Int32(), default=1, show_default=True, help="Nodes per worker replica (multinode.nodeCount).")
@@ -159,7 +160,7 @@ Examples:
 @click.option("--backend", type=click.Choice(("vllm", "sglang", "trtllm")), default="vllm", show_default=True,
               help="Inference engine.")
 @click.option("--model", metavar="NAME", help="Model to serve (Hugging Face id or path).  [default: Qwen/Qwen3-0.6B]")
-@click.option("--image", metavar="IMAGE", help="Runtime image (default: the Dynamo runtime image of the backend).")
+@click.option("--image", metavar="IMAGE", help="Runtime image (default: the backend's Dynamo runtime image of the operator release).")
 @click.option("--tp", type=options.Int32(), help="Tensor parallel size (default: nodes × gpus / pp).")
 @click.option("--pp", type=options.Int32(), help="Pipeline parallel size (default: 1, or nodes × gpus / tp).")
 @click.option("--mode", type=click.Choice(("agg", "disagg")), default="agg", show_default=True,
@@ -168,12 +169,14 @@ Examples:
 @click.option("--orchestrator", type=click.Choice(("auto", "grove", "lws")), default="auto", show_default=True,
               help='Multinode orchestrator; lws writes nvidia.com/enable-grove: "false".')
 @click.option("--queue", metavar="QUEUE", help="KAI-Scheduler queue (nvidia.com/kai-scheduler-queue; Grove path only).")
-@click.option("--api-version", type=click.Choice(("nvidia.com/v1alpha1", "nvidia.com/v1beta1")),
-              default="nvidia.com/v1alpha1", show_default=True, help="DynamoGraphDeployment API version.")
+@click.option("--api-version", type=click.Choice(("nvidia.com/v1alpha1", "nvidia.com/v1beta1")), default=None,
+              help="DynamoGraphDeployment API version (default: the operator line's storage version, "
+              "nvidia.com/v1beta1 from 1.5, else v1alpha1).")
 @click.option("--prefill-nodes", type=options.Int32(), help="Nodes per prefill replica (disagg; default --nodes).")
 @click.option("--prefill-gpus", type=options.Int32(), help="GPUs per prefill node (disagg; default --gpus).")
 @click.option("--decode-nodes", type=options.Int32(), help="Nodes per decode replica (disagg; default --nodes).")
 @click.option("--decode-gpus", type=options.Int32(), help="GPUs per decode node (disagg; default --gpus).")
+@options.operator_version_option()
 @options.output_option(*FORMATS, default="yaml")
 def init(name: str | None, **flags: Any) -> int:
     """Print a DynamoGraphDeployment sized for NODES × GPUS, with matching engine parallelism.

@@ -39,7 +39,7 @@ from typing import Any, TextIO
 import click
 
 from kubectl_dynamo import __version__
-from kubectl_dynamo.cli.options import Connect, GlobalOptions, _format_split_options, add_global_params
+from kubectl_dynamo.cli.options import Connect, GlobalOptions, add_global_params, format_split_options
 from kubectl_dynamo.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -124,7 +124,7 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _format_split_options(self, ctx, formatter)
+        format_split_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
 
 

@@ -57,10 +57,11 @@ class GlobalOptions:
         is made yet). Raises ClusterError (exit 3) when they cannot be. Offline commands never call
         it, so they never load cluster/ or the kubernetes client."""
         if self._cluster is None:
-            connect = self.connect
-            if connect is None:
-                from kubectl_dynamo.cluster.session import open_cluster as connect
-            self._cluster = connect(self.connection_options())
+            if self.connect is None:
+                from kubectl_dynamo.cluster.session import open_cluster
+
+                self.connect = open_cluster
+            self._cluster = self.connect(self.connection_options())
         return self._cluster
 
     def connection_options(self) -> ConnectionOptions:
@@ -191,9 +192,9 @@ class AssumeList(click.ParamType):
 
         head, _, last = incomplete.rpartition(",")
         prefix = f"{head}," if head else ""
-        taken = set(head.split(",")) if head else set()
-        # no word twice, and "none" only on its own
-        words = [w for w in ASSUME_WORDS if w not in taken and not (head and w == "none")]
+        taken = {w.partition("@")[0].strip().lower() for w in head.split(",")} if head else set()
+        # no word twice, "none" only on its own, and not "kubernetes", which is only valid with @VERSION
+        words = [w for w in ASSUME_WORDS if w not in taken and not (head and w == "none") and w != "kubernetes"]
         return [CompletionItem(prefix + w) for w in words if w.startswith(last)]
 
 
@@ -340,8 +341,11 @@ def add_global_params(cmd: click.Command) -> click.Command:
     return cmd
 
 
-def _format_split_options(cmd: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-    own, glob = [], []
+def format_split_options(cmd: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """A command's own options, then the global ones in a section of their own (the root group's
+    help and every command's use it)."""
+    own: list[tuple[str, str]] = []
+    glob: list[tuple[str, str]] = []
     for param in cmd.get_params(ctx):
         record = param.get_help_record(ctx)
         if record is not None:
@@ -363,7 +367,7 @@ class DynamoCommand(click.Command):
         add_global_params(self)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _format_split_options(self, ctx, formatter)
+        format_split_options(self, ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -48,11 +48,12 @@ class ValidateOptions:
     def run(self) -> int:
         from kubectl_dynamo import inputs
         from kubectl_dynamo.contracts.validation import ValidationItem, ValidationReport
-        from kubectl_dynamo.dgd import rules, wellformed
-        from kubectl_dynamo.report.findings_text import plural
+        from kubectl_dynamo.dgd import model, rules, wellformed
+        from kubectl_dynamo.words import plural
 
         docs = inputs.read_documents(self.filenames, self.recursive, self.stdin)
         configmaps = inputs.configmaps(docs)
+        claims = model.gpu_claims_by_name([d.obj for d in docs])
         report = ValidationReport()
         for doc in docs:
             if not wellformed.is_dgd_kind(doc.obj):
@@ -62,7 +63,7 @@ class ValidateOptions:
             if graph is None:  # a field of the wrong type, or an unknown version: only that is said
                 report.items.append(ValidationItem(wellformed.display_name(doc.obj), None, doc.source, unread))
                 continue
-            findings = rules.validate(graph, configmaps, self.operator_version)
+            findings = rules.validate(graph, configmaps, self.operator_version, claims=claims)
             report.items.append(ValidationItem(graph.name, graph.namespace, doc.source, findings))
         if not report.items:
             raise InputError(

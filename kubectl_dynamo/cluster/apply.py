@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_dynamo.cluster.client import FIELD_MANAGER, Cluster, Resource, resource_path
+from kubectl_dynamo.dgd.model import mapping
 from kubectl_dynamo.errors import ApplyFailed, ApplyRefused, ClusterError, Conflict, NotFound, Rollback
 
 DRY_NONE, DRY_CLIENT, DRY_SERVER = "none", "client", "server"
-DRY_RUN_MODES = (DRY_NONE, DRY_CLIENT, DRY_SERVER)
 CREATED, CONFIGURED, UNCHANGED = "created", "configured", "unchanged"
 
 _ORDER = {
@@ -84,7 +84,7 @@ def plan(cluster: Cluster, docs: Sequence[tuple[dict, str]], namespace: str, nam
     problems: list[str] = []
     for doc, source in docs:
         api_version, kind = str(doc.get("apiVersion", "")), str(doc.get("kind", ""))
-        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        meta = mapping(doc, "metadata")
         name = meta.get("name")
         if not name:
             problems.append(f"{source}: {kind} has no metadata.name (server-side apply needs one)")
@@ -142,7 +142,7 @@ def apply_all(cluster: Cluster, planned: list[Planned], *, dry_run: str = DRY_NO
     """Apply every planned object; a rejection in the server-side dry-run pass writes nothing."""
     if not planned:
         return ApplyResult()
-    befores = cluster.parallel(*[(lambda p=p: _live(cluster, p)) for p in planned])
+    befores: list[dict | None] = cluster.parallel(*[(lambda p=p: _live(cluster, p)) for p in planned])
     if dry_run == DRY_CLIENT:  # nothing but reads: judge the change against the live object locally
         return ApplyResult([Applied(p, _client_action(b, body_of(p)), body_of(p)) for p, b in zip(planned, befores, strict=True)])
     creates_ns = {q.name for q in planned if q.resource.kind == "Namespace" and not q.resource.group}

@@ -8,11 +8,12 @@ callers may handle. No error is ever read as "absent" except a real 404.
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from kubectl_dynamo.cluster.connection import Connection
@@ -20,7 +21,6 @@ from kubectl_dynamo.errors import ClusterError, Conflict, Forbidden, Invalid, No
 from kubectl_dynamo.state.discovery import Discovery, Resource, parse_discovery
 
 FIELD_MANAGER = "kubectl-dynamo"
-T = TypeVar("T")
 
 # Aggregated discovery (Kubernetes >= 1.26 beta, GA in 1.30): one request for every group,
 # version and resource; servers without it answer with the plain APIGroupList.
@@ -119,8 +119,9 @@ class Cluster:
         return self.request("DELETE", resource_path(resource, namespace, name), body=body, content_type="application/json",
                             what=what or f"{resource.plural}/{name}")
 
-    def parallel(self, *calls: Callable[[], T]) -> list[T]:
-        """Run independent reads at once (8 at a time); the first error (in call order) is raised.
+    def parallel(self, *calls: Callable[[], Any]) -> builtins.list[Any]:  # `list` is the method here
+        """Run independent reads at once (8 at a time), results in call order (of any types:
+        annotate what you unpack); the first error (in call order) is raised.
 
         Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter
         exit, so Ctrl-C during a stalled read would wait for that read's deadline (issue 10)."""

@@ -183,14 +183,14 @@ def parse_exec_credential(out: bytes, api_version: str) -> ExecResult:
         raise CredentialError(f"decoding stdout: {what}, expected ExecCredential")
     if cred.get("apiVersion") != api_version:
         got = cred.get("apiVersion")
-        got = got if isinstance(got, str) and len(got) < 100 and got.isprintable() else "?"
-        raise CredentialError(f"exec plugin is configured to use API version {api_version}, plugin returned version {got}")
+        shown = got if isinstance(got, str) and len(got) < 100 and got.isprintable() else "?"
+        raise CredentialError(f"exec plugin is configured to use API version {api_version}, plugin returned version {shown}")
     status = cred.get("status")
     if not isinstance(status, dict):
         raise CredentialError("exec plugin didn't return a status field")
-    for key in ("token", "clientCertificateData", "clientKeyData", "expirationTimestamp"):
-        if key in status and not isinstance(status[key], str):
-            raise CredentialError(f"decoding stdout: status.{key} is not a string")
+    for name in ("token", "clientCertificateData", "clientKeyData", "expirationTimestamp"):
+        if name in status and not isinstance(status[name], str):
+            raise CredentialError(f"decoding stdout: status.{name} is not a string")
     token, cert, key = status.get("token") or None, status.get("clientCertificateData"), status.get("clientKeyData")
     if not token and not cert and not key:
         raise CredentialError("exec plugin didn't return a token or cert/key pair")

@@ -97,18 +97,6 @@ def list_dgd_pods(cluster: Cluster, namespace: str | None) -> list[dict]:
         return []
 
 
-def _served_version(cluster: Cluster, group: str, version: str, kind: str) -> str | None:
-    """The pinned version when the server has it, else the group's preferred version that serves
-    the kind; None when the group is not served at all."""
-    disc = cluster.discovery()
-    if group != GROUP and not disc.has_group(group):
-        return None
-    versions = disc.groups.get(group) or []
-    if not disc.complete or version in versions:
-        return version
-    return next((v for v in versions if (f"{group}/{v}", kind) in disc.resources), None)
-
-
 def _safe_list(cluster: Cluster, forbidden: dict[str, str], key: str, path: str, **kw: Any) -> list[dict]:
     """A list that treats "not served" as empty and "forbidden" as a note (in ``forbidden``), never
     as absence of the objects in a silent way."""
@@ -131,7 +119,7 @@ def _child_listers(cluster: Cluster, namespace: str | None, forbidden: dict[str,
 
     calls = []
     for group, version, plural, kind in CHILD_KINDS:
-        served = _served_version(cluster, group, version, kind)
+        served = cluster.discovery().served_version(group, kind, version)
         if served:
             calls.append(lister(group, served, plural, kind))
     return calls
@@ -158,7 +146,7 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
         calls.append(lambda: _safe_list(cluster, live.forbidden, "events", f"/api/v1/namespaces/{namespace}/events"))
     calls.append(lambda: engine_configmaps(cluster, namespace, [graph]))
 
-    results = cluster.parallel(*calls)
+    results: list[Any] = cluster.parallel(*calls)
     n = len(calls) - (3 if with_events else 2)
     candidates = [it for chunk in results[:n] for it in chunk]
     live.children = owned_children(graph, (obj.get("metadata") or {}).get("uid"), candidates)
@@ -169,7 +157,7 @@ def read_live(cluster: Cluster, namespace: str, name: str, *, with_events: bool 
         about |= {("Pod", (p.get("metadata") or {}).get("name")) for p in live.pods}
         live.events = [e for e in results[n + 1]
                        if ((e.get("involvedObject") or {}).get("kind"), (e.get("involvedObject") or {}).get("name")) in about]
-    live.nodes = reads.nodes(cluster, {(p.get("spec") or {}).get("nodeName") for p in live.pods} - {None, ""})
+    live.nodes = reads.nodes(cluster, {str(node) for p in live.pods if (node := (p.get("spec") or {}).get("nodeName"))})
     return live
 
 

@@ -67,4 +67,5 @@ def nodes(cluster: Cluster, names: Iterable[str]) -> dict[str, dict]:
 
     if not wanted:
         return {}
-    return {n: obj for n, obj in zip(wanted, cluster.parallel(*(one(n) for n in wanted)), strict=True) if obj}
+    found: list[dict | None] = cluster.parallel(*(one(n) for n in wanted))
+    return {n: obj for n, obj in zip(wanted, found, strict=True) if obj}

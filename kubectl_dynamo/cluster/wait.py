@@ -60,6 +60,7 @@ def wait_all(cluster: Cluster, targets: Sequence[Target], timeout: float,
     last: dict[str, Progress] = {}
     while True:
         error: str | None = None
+        polled: list[Progress | None]
         # a poll never outlasts the wait: --timeout covers the whole wait, a stalled poll included
         # (the deadline is on the real clock; `clock` may be a test's)
         left = deadline - clock()

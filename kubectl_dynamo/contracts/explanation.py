@@ -122,6 +122,7 @@ class Explanation:
     findings: list[Finding]
     source: str = "-"
     objects: list[ObjectRef] = field(default_factory=list)  # made once per DGD (PodCliqueSet, ConfigMap, Secret)
+    workload_provider: str | None = None  # grove | component | disaggregatedset (the program that runs it)
 
     @property
     def total_gpus(self) -> int:
@@ -135,6 +136,7 @@ class Explanation:
             "source": self.source,
             "capabilities": self.capabilities.to_dict(),
             "pathway": self.pathway,
+            "workloadProvider": self.workload_provider,
             "trace": [t.to_dict() for t in self.trace],
             "objects": [o.to_dict() for o in self.objects],
             "services": [s.to_dict() for s in self.services],

@@ -58,6 +58,7 @@ class BackendChoice:
     detected: str | None  # from the command line
     declared: str | None  # spec.backendFramework
     mismatch: bool = False
+    several: tuple[str, ...] = ()  # more than one backend named by the command
 
     @property
     def source(self) -> str:
@@ -67,19 +68,60 @@ class BackendChoice:
             return "spec.backendFramework"
         return "none"
 
+    @property
+    def undetermined(self) -> bool:
+        """The operator cannot pick a backend: several in the command and none declared."""
+        return bool(self.several) and not self.declared
+
+
+def _matches(text: str, backend: str) -> bool:
+    r"""detectBackendFrameworkFromArgs' per-backend regex
+    `python[0-9.]*\s+[^|&;]*-m\s+[^|&;]*dynamo\.<backend>[^|&;]*` finds a match: in one |&;-free
+    segment python…, then -m, then dynamo.<backend>, in that order (linear, like _detect)."""
+    module = "dynamo." + backend
+    for seg in _SEGMENT.finditer(text):
+        s = seg.group()
+        py = _PYTHON_WORD.search(s)
+        dash_m = _DASH_M.search(s, py.end()) if py else None
+        if dash_m is not None and s.find(module, dash_m.end()) >= 0:
+            return True
+    return False
+
+
+def detected_backends(svc: Service) -> list[str]:
+    """Every backend whose pattern matches the command line; more than one is the operator's
+    "multiple backend frameworks detected from command" error."""
+    line = " ".join(svc.command + svc.args)
+    return [b for b in BACKENDS if _matches(line, b)]
+
 
 def detect_from_command(svc: Service) -> str | None:
-    return _detect(" ".join(svc.command + svc.args))
+    found = detected_backends(svc)
+    return found[0] if len(found) == 1 else None
 
 
 def choose_backend(graph: Graph, svc: Service) -> BackendChoice:
-    """Worker-type services only: the command wins when it names a backend, else
-    spec.backendFramework; both set and different is the operator's error
-    "backend framework mismatch"."""
+    """Worker-type services only: the command wins when it names one backend, else
+    spec.backendFramework; both set and different is the operator's error "backend framework
+    mismatch". A command naming several backends is a detection error, which a declared
+    spec.backendFramework overrides (1.1 and newer alike)."""
     declared = graph.backend_framework if graph.backend_framework in BACKENDS else None
     if not svc.is_worker:
         return BackendChoice(None, None, declared)
-    detected = detect_from_command(svc)
+    found = detected_backends(svc)
+    if len(found) > 1:
+        return BackendChoice(declared, None, declared, several=tuple(found))
+    detected = found[0] if found else None
     if detected and declared and detected != declared:
         return BackendChoice(detected, detected, declared, mismatch=True)
     return BackendChoice(detected or declared, detected, declared)
+
+
+def graph_backends(graph: Graph) -> list[str]:
+    """The distinct backends of the worker services, in order (backendFrameworkForGeneratedDCDs)."""
+    out: list[str] = []
+    for svc in graph.services:
+        b = choose_backend(graph, svc).backend
+        if b and b not in out:
+            out.append(b)
+    return out

@@ -11,9 +11,16 @@ import shlex
 from dataclasses import dataclass
 
 from kubectl_dynamo.contracts.explanation import LaunchPlan
-from kubectl_dynamo.dgd import versions
+from kubectl_dynamo.dgd import gates, gpus, versions
 from kubectl_dynamo.dgd.backend import module_end
-from kubectl_dynamo.dgd.model import ANN_ORIGIN_VERSION, ANN_VLLM_BACKEND, Graph, Service, _as_int
+from kubectl_dynamo.dgd.model import (
+    ANN_DISCOVERY_BACKEND,
+    ANN_DISCOVERY_MODE,
+    ANN_ORIGIN_VERSION,
+    ANN_VLLM_BACKEND,
+    Graph,
+    Service,
+)
 from kubectl_dynamo.dgd.parallelism import VLLM_DP, Parallelism
 
 VLLM_RAY_PORT = "6379"  # VLLMPort
@@ -114,20 +121,22 @@ def vllm_origin_version(graph: Graph, svc: Service, operator_version: str, creat
     annotations = graph.service_annotations(svc)
     if ANN_ORIGIN_VERSION in annotations:
         return annotations[ANN_ORIGIN_VERSION], f"annotation {ANN_ORIGIN_VERSION}"
-    if creating and versions.at_least(operator_version, versions.ORIGIN_VERSION_STAMP):
+    if creating and gates.on(operator_version, gates.ORIGIN_VERSION_STAMP):
         return operator_version, "stamped by the operator's webhook at create"
     return None, f"no {ANN_ORIGIN_VERSION} annotation (DGD predates operator 1.0)"
 
 
 def vllm_executor_backend(graph: Graph, svc: Service, operator_version: str, creating: bool) -> tuple[str, str]:
-    """shouldUseMpBackend: the executor-backend annotation, else the origin-version gate."""
-    if not versions.at_least(operator_version, versions.VLLM_MP_ORIGIN):
+    """shouldUseMpBackend: the executor-backend annotation, else the origin-version gate. The
+    annotation is lower-cased but not trimmed: "mp " is not mp (and the webhook rejects it)."""
+    if not gates.on(operator_version, gates.VLLM_MP_ORIGIN):
         return "ray", f"operator {operator_version} always launches vLLM TP/PP across nodes with Ray"
-    value = graph.service_annotations(svc).get(ANN_VLLM_BACKEND, "").strip().lower()
+    raw = graph.service_annotations(svc).get(ANN_VLLM_BACKEND)
+    value = (raw or "").lower()
     if value in ("mp", "ray"):
         return value, f"annotation {ANN_VLLM_BACKEND}={value}"
     origin, where = vllm_origin_version(graph, svc, operator_version, creating)
-    if origin is not None and versions.parse(origin) and versions.at_least(origin, versions.VLLM_MP_ORIGIN):
+    if origin is not None and versions.parse(origin) and gates.on(origin, gates.VLLM_MP_ORIGIN):
         return "mp", f"origin version {origin} >= 1.0.0 ({where})"
     if origin is not None:
         return "ray", f"origin version {origin} < 1.0.0 or not semver ({where})"
@@ -135,12 +144,14 @@ def vllm_executor_backend(graph: Graph, svc: Service, operator_version: str, cre
 
 
 def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, operator_version: str,
-                creating: bool) -> LaunchPlan:
+                creating: bool, claims: gpus.Claims | None = None) -> LaunchPlan:
+    rules = gates.RuleSet(operator_version)
     n = svc.node_count
-    gpus = _as_int(svc.gpu_limit) or 0  # getContainerGPUs reads limits only
+    read = gpus.operator_reads(svc, "vllm", rules, claims)  # 1.1: getContainerGPUs, limits only
+    gpu_count = read.count
     world = par.world
     probes = "worker liveness/readiness/startup probes removed (leader keeps them)"
-    if not versions.at_least(operator_version, versions.VLLM_DATA_PARALLEL):
+    if not rules.has(gates.VLLM_DATA_PARALLEL):
         # before #3595 every multinode vLLM service was launched with Ray, without the flag
         leader = ["ray start --head --port=" + VLLM_RAY_PORT + " && " + " ".join(svc.args)]
         worker = [f"ray start --address={dep.leader_host}:{VLLM_RAY_PORT} --block"]
@@ -149,14 +160,20 @@ def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, ope
     # shouldUseMpBackend is decided for every multinode service; its env and (1.1) init container
     # come with mp whichever launch branch is taken, even when nothing is injected
     backend, why = vllm_executor_backend(graph, svc, operator_version, creating)
+    tp_launch = gpu_count > 0 and world > gpu_count
     mp_extras: list[str] = []
     if backend == "mp":
         mp_extras.append("env VLLM_NIXL_SIDE_CHANNEL_HOST from status.podIP (leader and workers)")
-        if versions.at_least(operator_version, versions.WAIT_FOR_LEADER_INIT):
+        # 1.1 adds the init container whenever mp applies; newer operators only when
+        # --distributed-executor-backend mp ends up on the command line (the TP branch)
+        with_flag = rules.has(gates.VLLM_MP_INIT_WITH_FLAG)
+        if rules.has(gates.WAIT_FOR_LEADER_INIT) and (tp_launch or not with_flag):
             mp_extras.append(f"workers wait in init container wait-for-leader-mp for the leader's port {VLLM_MP_MASTER_PORT} "
                              f"(ConfigMap {graph.name}-wait-leader-script)")
-    if gpus > 0 and world > gpus:
-        reason = f"TP×PP = {world} > {gpus} GPU(s) per node: tensor/pipeline parallel across {n} nodes; {backend}: {why}"
+    gpus_note = "" if read.source == "resources.limits" else f" (GPUs from {read.source})"
+    if tp_launch:
+        reason = (f"TP×PP = {world} > {gpu_count} GPU(s) per node{gpus_note}: tensor/pipeline parallel across {n} nodes; "
+                  f"{backend}: {why}")
         if backend == "mp":
             common = ["--distributed-executor-backend", "mp", "--nnodes", str(n), "--master-addr", dep.leader_host,
                       "--master-port", VLLM_MP_MASTER_PORT]
@@ -168,8 +185,8 @@ def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, ope
         extras = [probes, "Ray workers receive the model path from the leader: the model must be on every node (PVC or HF cache)"]
         return LaunchPlan("ray", leader, worker, "/bin/sh -c " + shlex.quote(leader[0]),
                           "/bin/sh -c " + shlex.quote(worker[0]) + "  # the vLLM command is dropped", reason, extras)
-    if gpus > 0 and world * par.dp > gpus:
-        local = gpus // world
+    if gpu_count > 0 and world * par.dp > gpu_count:
+        local = gpu_count // world
         total = None if par.dp_given else local * n
         head = ["--data-parallel-hybrid-lb"]
         if total is not None:
@@ -178,14 +195,22 @@ def vllm_launch(graph: Graph, svc: Service, par: Parallelism, dep: Deployer, ope
         rest = ["--data-parallel-address", dep.leader_host, "--data-parallel-rpc-port", VLLM_DP_RPC_PORT]
         leader = head + tail + ["--data-parallel-start-rank", "0"] + rest
         worker = head + tail + ["--data-parallel-start-rank", f"$(( {local} * {dep.rank} ))"] + rest
-        reason = f"TP×PP = {world} <= {gpus} GPU(s) per node but TP×PP×DP = {world * par.dp} > {gpus}: data-parallel hybrid load balancing, {local} DP rank(s) per node"
+        reason = (f"TP×PP = {world} <= {gpu_count} GPU(s) per node{gpus_note} but TP×PP×DP = {world * par.dp} > {gpu_count}: "
+                  f"data-parallel hybrid load balancing, {local} DP rank(s) per node")
         plan = LaunchPlan("dp-hybrid-lb", leader, worker, _inject(svc, "vllm", leader, False),
                           _inject(svc, "vllm", worker, True), reason, mp_extras + [probes])
         return plan
-    if gpus == 0:
-        reason = "no resources.limits.gpu: the operator reads GPUs from limits only and injects nothing"
+    if gpu_count == 0:
+        if not rules.has(gates.GPU_FROM_REQUESTS):
+            reason = (f"no resources.limits.gpu: the operator reads GPUs from limits only and injects nothing "
+                      f"({rules.why(gates.GPU_FROM_REQUESTS)})")
+        elif not read.known:
+            reason = f"GPUs unknown: {read.source}; the operator reads them from the claim at reconcile"
+        else:
+            reason = "no GPUs in limits, requests or DRA claims: the operator injects nothing"
     else:
-        reason = f"TP×PP×DP = {world * par.dp} <= {gpus} GPU(s) per node: nothing to spread across nodes, nothing injected"
+        reason = (f"TP×PP×DP = {world * par.dp} <= {gpu_count} GPU(s) per node{gpus_note}: nothing to spread across nodes, "
+                  "nothing injected")
     return LaunchPlan("none", [], [], None, None, reason, mp_extras + [probes])
 
 
@@ -202,17 +227,42 @@ def sglang_launch(svc: Service, dep: Deployer) -> LaunchPlan:
 
 # --- TensorRT-LLM ------------------------------------------------------------------------------
 
-_MPI_ENV = ["CUDA_VISIBLE_DEVICES", "HF_TOKEN", "HF_HOME", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME", "USER",
-            "TRTLLM_USE_UCX_KVCACHE"]
+# getCommonTRTLLMEnvVars: forwarded to every MPI rank whether or not the container sets them
+MPI_COMMON_ENV = ("CUDA_VISIBLE_DEVICES", "MODEL_PATH", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT",
+                  "TOKENIZERS_PARALLELISM", "NCCL_DEBUG", "NCCL_IB_DISABLE", "NCCL_P2P_DISABLE", "TENSORRT_LLM_CACHE_DIR",
+                  "HF_HOME", "TRANSFORMERS_CACHE", "HF_DATASETS_CACHE", "PATH", "LD_LIBRARY_PATH", "PYTHONPATH", "HOME", "USER",
+                  "TRTLLM_USE_UCX_KVCACHE")
+# The env the operator itself puts on a worker's main container before the backend runs
+# (component_common.go getCommonContainer, component_worker.go), and the one TRT-LLM adds first.
+OPERATOR_COMMON_ENV = ("DYN_NAMESPACE", "DYN_COMPONENT", "DYN_PARENT_DGD_K8S_NAME", "DYN_PARENT_DGD_K8S_NAMESPACE",
+                       "POD_NAME", "POD_NAMESPACE", "POD_UID")
+OPERATOR_WORKER_ENV = ("DYN_SYSTEM_ENABLED", "DYN_SYSTEM_USE_ENDPOINT_HEALTH_STATUS", "DYN_SYSTEM_PORT",
+                       "DYN_HEALTH_CHECK_ENABLED", "NIXL_TELEMETRY_ENABLE", "NIXL_TELEMETRY_EXPORTER",
+                       "NIXL_TELEMETRY_PROMETHEUS_PORT")
+OMPI_FQDN_ENV = "OMPI_MCA_orte_keep_fqdn_hostnames"
+# AddStandardEnvVars: only when the operator configuration sets the address
+OPERATOR_INFRA_ENV = ("NATS_SERVER", "ETCD_ENDPOINTS", "MODEL_EXPRESS_URL", "PROMETHEUS_ENDPOINT")
 
 
-def trtllm_gpus_per_node(svc: Service) -> int:
-    """getGPUsPerNode: requests.gpu first, then limits.gpu, else 0."""
-    for value in (svc.gpu_request, svc.gpu_limit):
-        n = _as_int(value)
-        if n is not None and n > 0:
-            return n
-    return 0
+def trtllm_gpus_per_node(svc: Service, operator_version: str | None = None, claims: gpus.Claims | None = None) -> int:
+    """getGPUsPerNode at 1.1: requests.gpu first, then limits.gpu, else 0 (newer: limits first, then DRA)."""
+    return gpus.operator_reads(svc, "trtllm", gates.RuleSet(operator_version or "1.1.0"), claims).count
+
+
+def trtllm_mpi_env(graph: Graph, svc: Service, pathway: str, infra: tuple[str, ...] = ()) -> list[str]:
+    """The names mpirun forwards with -x (collectAllEnvVars): every env var on the container when
+    the backend runs (the operator's own, the DGD's and the service's) plus the fixed list,
+    de-duplicated and sorted. `infra`: the NATS/etcd/... names the operator configuration adds."""
+    names = set(MPI_COMMON_ENV) | set(OPERATOR_COMMON_ENV) | set(OPERATOR_WORKER_ENV) | {OMPI_FQDN_ENV} | set(infra)
+    annotations = graph.service_annotations(svc)
+    if annotations.get(ANN_DISCOVERY_BACKEND) != "etcd":
+        names.add("DYN_DISCOVERY_BACKEND")
+    if annotations.get(ANN_DISCOVERY_MODE) == "container":
+        names |= {"CONTAINER_NAME", "DYN_KUBE_DISCOVERY_MODE"}
+    if pathway == "component":
+        names.add("DYN_NAMESPACE_WORKER_SUFFIX")  # worker DCDs carry nvidia.com/dynamo-worker-hash
+    names |= set(svc.env_names)
+    return sorted(names)
 
 
 def _mpirun_words(args: list[str]) -> str:
@@ -222,14 +272,13 @@ def _mpirun_words(args: list[str]) -> str:
     return " ".join(f'"{a}"' if i and args[i - 1] == "plm_rsh_args" else a for i, a in enumerate(args))
 
 
-def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> LaunchPlan:
+def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str, operator_version: str | None = None,
+                  claims: gpus.Claims | None = None) -> LaunchPlan:
     n = svc.node_count
-    total = n * trtllm_gpus_per_node(svc)
+    per_node = trtllm_gpus_per_node(svc, operator_version, claims)
+    total = n * per_node
     hosts = ",".join([dep.leader_host] + [dep.worker_host(i) for i in range(n - 1)])
-    env = []
-    for name in svc.env_names + _MPI_ENV:
-        if name not in env:
-            env.append(name)
+    env = trtllm_mpi_env(graph, svc, pathway)
     leader = ["mpirun", "--oversubscribe", "-n", str(total), "-H", hosts, "--mca", "pml", "ob1", "--mca", "plm_rsh_args",
               f"-p {MPI_SSH_PORT} -o StrictHostKeyChecking=no -i $HOME/.ssh/id_rsa"]
     for name in env:
@@ -248,11 +297,12 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> La
     # setupWorkerContainer: sshd takes its port from the sshd_config it writes into $HOME/.ssh
     worker = ["/usr/sbin/sshd", "-D", "-f", "$HOME/.ssh/sshd_config"]
     extras = [f"secret {MPI_SSH_SECRET} mounted read-only at /ssh-pk (copied into the DGD namespace)",
-              "env OMPI_MCA_orte_keep_fqdn_hostnames=1",
-              f"workers: liveness/startup probes removed, readiness = TCP {MPI_SSH_PORT}"]
+              f"env {OMPI_FQDN_ENV}=1",
+              f"workers: liveness/startup probes removed, readiness = TCP {MPI_SSH_PORT}",
+              f"-x also forwards {', '.join(OPERATOR_INFRA_ENV)} where the operator configuration sets those addresses"]
     if pathway == "grove":
         extras.append("Grove StartupType Explicit: the leader clique starts after the worker cliques")
-    reason = f"TensorRT-LLM multinode: one MPI job of {n} × {trtllm_gpus_per_node(svc)} = {total} ranks over SSH port {MPI_SSH_PORT}"
+    reason = f"TensorRT-LLM multinode: one MPI job of {n} × {per_node} = {total} ranks over SSH port {MPI_SSH_PORT}"
     return LaunchPlan("mpirun", leader, worker, "/bin/sh -c " + shlex.quote(" && ".join(steps)),
                       "/bin/sh -c " + shlex.quote(f"<install the /ssh-pk key, host keys and an sshd_config with Port {MPI_SSH_PORT} "
                                                   "in $HOME/.ssh> && " + " ".join(worker)),
@@ -260,7 +310,8 @@ def trtllm_launch(graph: Graph, svc: Service, dep: Deployer, pathway: str) -> La
 
 
 def launch_for(graph: Graph, svc: Service, backend: str | None, par: Parallelism | None, pathway: str,
-               operator_version: str, creating: bool, strict_par: Parallelism | None = None) -> LaunchPlan:
+               operator_version: str, creating: bool, strict_par: Parallelism | None = None,
+               claims: gpus.Claims | None = None) -> LaunchPlan:
     """The launch plan of one service. `strict_par` is the vLLM reading the mirrored operator uses."""
     if not svc.is_multinode:
         return LaunchPlan(reason="single-node service: nothing injected")
@@ -270,7 +321,13 @@ def launch_for(graph: Graph, svc: Service, backend: str | None, par: Parallelism
     if backend is None:
         return LaunchPlan(reason="no backend detected (command or spec.backendFramework): no multinode flags are injected")
     if backend == "vllm":
-        return vllm_launch(graph, svc, strict_par or par or Parallelism(), dep, operator_version, creating)
-    if backend == "sglang":
-        return sglang_launch(svc, dep)
-    return trtllm_launch(graph, svc, dep, pathway)
+        plan = vllm_launch(graph, svc, strict_par or par or Parallelism(), dep, operator_version, creating, claims)
+    elif backend == "sglang":
+        plan = sglang_launch(svc, dep)
+    else:
+        plan = trtllm_launch(graph, svc, dep, pathway, operator_version, claims)
+    origin, _ = vllm_origin_version(graph, svc, operator_version, creating)
+    if gates.on(operator_version, gates.RANK_ALIASES) and origin and versions.parse(origin) and gates.on(origin, gates.RANK_ALIASES):
+        # 1.6.0: aliases for new multinode DGDs, gated by the origin version
+        plan.extras.append("env DYNAMO_RANK and DYNAMO_LEADER_ADDRESS on leader and workers (1.6 aliases of the rank and leader host)")
+    return plan

@@ -17,8 +17,10 @@ V1BETA1 = "nvidia.com/v1beta1"
 API_VERSIONS = (V1ALPHA1, V1BETA1)
 
 # componentType values the operator knows (consts.ComponentType*). Only worker-type services get
-# backend launch logic (determineBackendFramework in graph.go).
+# backend launch logic (determineBackendFramework in graph.go). The v1beta1 `type` enum has no
+# "default" (operator-newest.md §6).
 COMPONENT_TYPES = ("frontend", "worker", "prefill", "decode", "planner", "epp", "default")
+V1BETA1_COMPONENT_TYPES = ("frontend", "worker", "prefill", "decode", "planner", "epp")
 WORKER_TYPES = ("worker", "prefill", "decode")
 BACKENDS = ("vllm", "sglang", "trtllm")
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -33,6 +35,9 @@ ANN_WORKLOAD_PROVIDER = "nvidia.com/workload-provider"
 ANN_DISCOVERY_MODE = "nvidia.com/dynamo-kube-discovery-mode"
 ANN_DISCOVERY_BACKEND = "nvidia.com/dynamo-discovery-backend"
 ANN_WORKER_HASH = "nvidia.com/current-worker-hash"
+ANN_ENABLE_DISAGGREGATED_SET = "nvidia.com/enable-disaggregatedset"
+ANN_VOLCANO_QUEUE = "nvidia.com/volcano-queue"
+ANN_GROVE_UPDATE_STRATEGY = "nvidia.com/grove-update-strategy"
 LABEL_DGD_NAME = "nvidia.com/dynamo-graph-deployment-name"
 LABEL_COMPONENT = "nvidia.com/dynamo-component"
 
@@ -51,7 +56,6 @@ class Service:
     raw_node_count: Any = None
     gpu_limit: Any = None  # resources.limits.gpu as written (a string in the CRD)
     gpu_request: Any = None
-    gpu_resource: str = GPU_RESOURCE
     image: str | None = None
     command: list[str] = field(default_factory=list)
     args: list[str] = field(default_factory=list)
@@ -62,13 +66,22 @@ class Service:
     scheduler_name: str | None = None
     deprecated: list[tuple[str, str]] = field(default_factory=list)  # (field path, why)
     raw: dict = field(default_factory=dict)
+    # DRA: the main container's resources.claims names, and the pod's resourceClaims
+    # name -> ("ResourceClaim" | "ResourceClaimTemplate", object name)
+    gpu_claims: list[str] = field(default_factory=list)
+    pod_claims: dict[str, tuple[str, str]] = field(default_factory=dict)
+    raw_min_available: Any = None  # v1beta1 minAvailable as written (None: unset)
+    scaling_adapter: bool = False  # v1beta1 scalingAdapter: {} / v1alpha1 scalingAdapter.enabled
+    runtime_version_override: str | None = None
+    init_containers: list[str] = field(default_factory=list)  # names, in order
+    topology_constraint: bool = False  # a component-level topologyConstraint is set
 
     @property
     def node_count(self) -> int:
         """GetNumberOfNodes(): multinode.nodeCount when the section is present, else 1."""
         if not self.multinode:
             return 1
-        n = _as_int(self.raw_node_count)
+        n = as_int(self.raw_node_count)
         return n if n is not None else 2  # +kubebuilder:default=2
 
     @property
@@ -87,7 +100,7 @@ class Service:
     def gpus_per_node(self) -> int:
         """GPUs each pod gets: limits.gpu, else requests.gpu; 0 when unset or unreadable."""
         for value in (self.gpu_limit, self.gpu_request):
-            n = _as_int(value)
+            n = as_int(value)
             if n is not None and n > 0:
                 return n
         return 0
@@ -114,7 +127,8 @@ class Graph:
     services: list[Service]
     raw: dict
     source: str = "-"  # file name (or "-", or "cluster") for messages
-    services_field_missing: bool = False
+    topology_constraint: dict | None = None  # spec.topologyConstraint
+    priority_class_name: str | None = None
 
     def service(self, name: str) -> Service | None:
         for s in self.services:
@@ -151,8 +165,8 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
     if not is_dgd(doc):
         raise NotADGD(f"not a {KIND}")
     api_version = str(doc.get("apiVersion"))
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    meta = mapping(doc, "metadata")
+    spec = mapping(doc, "spec")
     graph = Graph(
         api_version=api_version,
         name=str(meta.get("name") or ""),
@@ -163,54 +177,60 @@ def read_graph(doc: dict, source: str = "-") -> Graph:
         services=[],
         raw=doc,
         source=source,
+        topology_constraint=spec.get("topologyConstraint") if isinstance(spec.get("topologyConstraint"), dict) else None,
+        priority_class_name=str(spec["priorityClassName"]) if spec.get("priorityClassName") else None,
     )
     if api_version == V1BETA1:
         components = spec.get("components")
-        graph.services_field_missing = components is None
         for i, comp in enumerate(components if isinstance(components, list) else []):
             if isinstance(comp, dict):
                 graph.services.append(_read_v1beta1_component(comp, i))
     else:
         services = spec.get("services")
-        graph.services_field_missing = services is None
         for name, svc in (services if isinstance(services, dict) else {}).items():
             graph.services.append(_read_v1alpha1_service(str(name), svc if isinstance(svc, dict) else {}))
     # spec.envs (v1beta1 spec.env) is merged into every service's main container
     graph_env = spec.get("env" if api_version == V1BETA1 else "envs")
-    names = [e.get("name") for e in graph_env if isinstance(e, dict) and e.get("name")] if isinstance(graph_env, list) else []
+    names = [str(e["name"]) for e in graph_env if isinstance(e, dict) and e.get("name")] if isinstance(graph_env, list) else []
     for svc in graph.services:
         svc.env_names += [n for n in names if n not in svc.env_names]
     return graph
 
 
 def _read_v1alpha1_service(name: str, svc: dict) -> Service:
-    resources = svc.get("resources") if isinstance(svc.get("resources"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
-    pod = svc.get("extraPodSpec") if isinstance(svc.get("extraPodSpec"), dict) else {}
-    main = pod.get("mainContainer") if isinstance(pod.get("mainContainer"), dict) else {}
+    resources = mapping(svc, "resources")
+    limits = mapping(resources, "limits")
+    requests = mapping(resources, "requests")
+    pod = mapping(svc, "extraPodSpec")
+    main = mapping(pod, "mainContainer")
     multinode = svc.get("multinode")
     s = Service(
         name=name,
         path=f"spec.services.{name}",
         component_type=svc.get("componentType"),
         sub_component_type=svc.get("subComponentType"),
-        replicas=_as_int(svc.get("replicas")),
+        replicas=as_int(svc.get("replicas")),
         raw_replicas=svc.get("replicas"),
         multinode=isinstance(multinode, dict),
         raw_node_count=(multinode or {}).get("nodeCount") if isinstance(multinode, dict) else None,
         gpu_limit=limits.get("gpu"),
         gpu_request=requests.get("gpu"),
-        gpu_resource=str(limits.get("gpuType") or requests.get("gpuType") or GPU_RESOURCE),
         image=main.get("image"),
         command=_str_list(main.get("command")),
         args=_str_list(main.get("args")),
-        env_names=[e.get("name") for e in (main.get("env") or []) + (svc.get("envs") or []) if isinstance(e, dict) and e.get("name")],
+        env_names=[str(e["name"]) for e in (main.get("env") or []) + (svc.get("envs") or []) if isinstance(e, dict) and e.get("name")],
         volumes=[v for v in (pod.get("volumes") or []) if isinstance(v, dict)],
         volume_mounts=[m for m in (main.get("volumeMounts") or []) if isinstance(m, dict)],
         annotations=_str_map(svc.get("annotations")),
         scheduler_name=pod.get("schedulerName"),
         raw=svc,
+        gpu_claims=_claim_names(resources.get("claims")),
+        pod_claims=_pod_claims(pod.get("resourceClaims")),
+        raw_min_available=svc.get("minAvailable"),
+        scaling_adapter=isinstance(svc.get("scalingAdapter"), dict) and svc["scalingAdapter"].get("enabled") is True,
+        runtime_version_override=_opt_str(svc.get("runtimeVersionOverride")),
+        init_containers=_names(pod.get("initContainers")),
+        topology_constraint=isinstance(svc.get("topologyConstraint"), dict),
     )
     if "dynamoNamespace" in svc:
         s.deprecated.append((f"{s.path}.dynamoNamespace", "deprecated and ignored: the operator uses <namespace>-<dgd>"))
@@ -221,14 +241,14 @@ def _read_v1alpha1_service(name: str, svc: dict) -> Service:
 
 def _read_v1beta1_component(comp: dict, index: int) -> Service:
     name = str(comp.get("name") or "")
-    template = comp.get("podTemplate") if isinstance(comp.get("podTemplate"), dict) else {}
-    pod = template.get("spec") if isinstance(template.get("spec"), dict) else {}
-    tmeta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    template = mapping(comp, "podTemplate")
+    pod = mapping(template, "spec")
+    tmeta = mapping(template, "metadata")
     containers = [c for c in (pod.get("containers") or []) if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == MAIN_CONTAINER), containers[0] if containers else {})
-    resources = main.get("resources") if isinstance(main.get("resources"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
-    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+    resources = mapping(main, "resources")
+    limits = mapping(resources, "limits")
+    requests = mapping(resources, "requests")
     gpu_key = _gpu_key(limits) or _gpu_key(requests) or GPU_RESOURCE
     ctype = comp.get("type")
     multinode = comp.get("multinode")
@@ -238,23 +258,36 @@ def _read_v1beta1_component(comp: dict, index: int) -> Service:
         # v1beta1 type prefill/decode was v1alpha1 worker + subComponentType
         component_type=ctype,
         sub_component_type=ctype if ctype in ("prefill", "decode") else None,
-        replicas=_as_int(comp.get("replicas")),
+        replicas=as_int(comp.get("replicas")),
         raw_replicas=comp.get("replicas"),
         multinode=isinstance(multinode, dict),
         raw_node_count=multinode.get("nodeCount") if isinstance(multinode, dict) else None,
         gpu_limit=limits.get(gpu_key),
         gpu_request=requests.get(gpu_key),
-        gpu_resource=gpu_key,
         image=main.get("image"),
         command=_str_list(main.get("command")),
         args=_str_list(main.get("args")),
-        env_names=[e.get("name") for e in (main.get("env") or []) if isinstance(e, dict) and e.get("name")],
+        env_names=[str(e["name"]) for e in (main.get("env") or []) if isinstance(e, dict) and e.get("name")],
         volumes=[v for v in (pod.get("volumes") or []) if isinstance(v, dict)],
         volume_mounts=[m for m in (main.get("volumeMounts") or []) if isinstance(m, dict)],
         annotations=_str_map(tmeta.get("annotations")),
         scheduler_name=pod.get("schedulerName"),
         raw=comp,
+        gpu_claims=_claim_names(resources.get("claims")),
+        pod_claims=_pod_claims(pod.get("resourceClaims")),
+        raw_min_available=comp.get("minAvailable"),
+        scaling_adapter=isinstance(comp.get("scalingAdapter"), dict),
+        runtime_version_override=_opt_str(comp.get("runtimeVersionOverride")),
+        init_containers=_names(pod.get("initContainers")),
+        topology_constraint=isinstance(comp.get("topologyConstraint"), dict),
     )
+
+
+def mapping(obj: dict, key: str) -> dict:
+    """obj[key] when it is a mapping, else an empty one: how every reader steps into a manifest
+    that may hold anything (a list, a string, null) where a mapping belongs."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _gpu_key(resources: dict) -> str | None:
@@ -266,7 +299,40 @@ def _gpu_key(resources: dict) -> str | None:
     return None
 
 
-def _as_int(value: Any) -> int | None:
+def _claim_names(value: Any) -> list[str]:
+    """resources.claims: [{name: gpu}] -> ["gpu"]."""
+    if not isinstance(value, list):
+        return []
+    return [str(c["name"]) for c in value if isinstance(c, dict) and c.get("name")]
+
+
+def _pod_claims(value: Any) -> dict[str, tuple[str, str]]:
+    """spec.resourceClaims: [{name, resourceClaimName | resourceClaimTemplateName}]."""
+    out: dict[str, tuple[str, str]] = {}
+    for c in value if isinstance(value, list) else []:
+        if not isinstance(c, dict) or not c.get("name"):
+            continue
+        if c.get("resourceClaimTemplateName"):
+            out[str(c["name"])] = ("ResourceClaimTemplate", str(c["resourceClaimTemplateName"]))
+        elif c.get("resourceClaimName"):
+            out[str(c["name"])] = ("ResourceClaim", str(c["resourceClaimName"]))
+    return out
+
+
+def _names(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(c.get("name") or "") for c in value if isinstance(c, dict)]
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def as_int(value: Any) -> int | None:
+    """A whole number as a manifest or a status writes it: an int, or a string of ASCII digits with
+    an optional minus (no blanks); anything else (a bool, a float, "+2", "٤") None. The one reader
+    of counts for dgd/ and state/."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -299,4 +365,41 @@ def configmaps_by_name(docs: list[dict]) -> dict[str, dict[str, str]]:
             name = (doc.get("metadata") or {}).get("name")
             if name:
                 out[str(name)] = _str_map(doc.get("data"))
+    return out
+
+
+DRA_GROUP = "resource.k8s.io"
+
+
+def gpu_claims_by_name(docs: list[dict]) -> dict[tuple[str, str], int | None]:
+    """ResourceClaims and ResourceClaimTemplates from the same input: (kind, name) -> the GPUs
+    they request (None when the count cannot be read, e.g. allocationMode All). A request counts
+    as GPUs when its device class names a GPU (gpu.nvidia.com), as the operator's DRA resolver
+    counts the devices of GPU classes (reference/compatibility.md §3.6)."""
+    out: dict[tuple[str, str], int | None] = {}
+    for doc in docs:
+        if not isinstance(doc, dict) or not str(doc.get("apiVersion", "")).startswith(DRA_GROUP + "/"):
+            continue
+        kind = doc.get("kind")
+        name = mapping(doc, "metadata").get("name")
+        if kind not in ("ResourceClaim", "ResourceClaimTemplate") or not name:
+            continue
+        spec = mapping(doc, "spec")
+        if kind == "ResourceClaimTemplate":
+            spec = mapping(spec, "spec")
+        devices = mapping(spec, "devices")
+        total: int | None = 0
+        for req in devices.get("requests") or []:
+            if not isinstance(req, dict):
+                continue
+            exact = mapping(req, "exactly") if isinstance(req.get("exactly"), dict) else req  # v1 | v1beta1
+            if "gpu" not in str(exact.get("deviceClassName") or "").lower():
+                continue
+            mode = exact.get("allocationMode") or "ExactCount"
+            count = as_int(exact.get("count")) if exact.get("count") is not None else 1
+            if mode != "ExactCount" or count is None or total is None:
+                total = None
+            else:
+                total += count
+        out[(str(kind), str(name))] = total
     return out

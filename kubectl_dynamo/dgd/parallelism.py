@@ -1,9 +1,9 @@
 """Engine parallelism (TP, PP, DP) read from a service's command line, per backend.
 
 vLLM is read twice: the strict way the operator <= 1.1 reads it (backend_vllm.go getFlagValue:
-Args only, whitespace split, first exact `--flag value`, else 1) and the normalised way newer
+Args only, whitespace split, first exact `--flag <number>`, else 1) and the normalised way newer
 operators read it (normalizeVLLMFlags: Command+Args, `--flag=v`, short aliases, underscores, last
-occurrence wins). When they differ the plugin warns (FLAG_SPELLING).
+occurrence wins; gates.NORMALISED_VLLM_FLAGS). When they differ the plugin warns (FLAG_SPELLING).
 """
 
 from __future__ import annotations
@@ -110,14 +110,27 @@ _VLLM_ALIASES = {
 }
 
 
+def _go_int(value: str) -> int | None:
+    """strconv.ParseInt(value, 10, 64): an optional sign and ASCII decimal digits."""
+    sign, digits = (value[0], value[1:]) if value[:1] in ("+", "-") else ("", value)
+    n = ascii_int(digits)
+    return None if n is None else (-n if sign == "-" else n)
+
+
 def strict_vllm_flag(args: list[str], flag: str) -> str | None:
-    """getFlagValue in operator <= 1.1: Args joined and split on whitespace, token after the
-    first exact match of the flag; None when absent (the operator then uses 1)."""
+    """getFlagValue in operator <= 1.1 (and up to the normalised reader): Args joined and split
+    on whitespace; the token after an exact match of the flag, skipping an occurrence whose value
+    is not a number and using the next one; None when there is none (the operator then uses 1)."""
     toks = " ".join(args).split()
     for i, tok in enumerate(toks):
-        if tok == flag:
-            return toks[i + 1] if i + 1 < len(toks) else None
+        if tok == flag and i + 1 < len(toks) and _go_int(toks[i + 1]) is not None:
+            return toks[i + 1]
     return None
+
+
+def strict_has_flag(args: list[str], flag: str) -> bool:
+    """hasFlag: the exact flag token is present, whatever follows it."""
+    return flag in " ".join(args).split()
 
 
 def read_vllm(svc: Service) -> ParallelismReading:
@@ -127,8 +140,8 @@ def read_vllm(svc: Service) -> ParallelismReading:
         raw = strict_vllm_flag(svc.args, flag)
         if raw is None:
             return 1
-        n = _positive(raw)
-        if n is None:
+        n = _go_int(raw)
+        if n is None or n <= 0:
             invalid.append(f"{flag} {raw}")
             return 1
         return n
@@ -137,7 +150,7 @@ def read_vllm(svc: Service) -> ParallelismReading:
         tp=strict_int(VLLM_TP),
         pp=strict_int(VLLM_PP),
         dp=strict_int(VLLM_DP),
-        dp_given=strict_vllm_flag(svc.args, VLLM_DP) is not None,
+        dp_given=strict_has_flag(svc.args, VLLM_DP),
     )
     toks = tokens(svc.command, svc.args)
     values: dict[str, int] = {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from kubectl_dynamo.dgd import versions
+from kubectl_dynamo.dgd import gates, versions
 from kubectl_dynamo.dgd.model import (
     ANN_ENABLE_GROVE,
     ANN_KAI_QUEUE,
@@ -17,8 +18,9 @@ from kubectl_dynamo.dgd.model import (
     MAIN_CONTAINER,
     V1ALPHA1,
     V1BETA1,
+    Service,
 )
-from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, LEADER_SUFFIX
+from kubectl_dynamo.dgd.names import GROVE_NAME_BUDGET, grove_budget_used
 
 DEFAULT_MODEL = "Qwen/Qwen3-0.6B"
 IMAGES = {
@@ -51,12 +53,23 @@ class ScaffoldOptions:
     replicas: int = 1
     orchestrator: str = "auto"
     queue: str | None = None
-    api_version: str = V1ALPHA1
+    api_version: str | None = None  # None: the mirrored line's storage version (v1beta1 from 1.5)
     namespace: str | None = None
     prefill_nodes: int | None = None
     prefill_gpus: int | None = None
     decode_nodes: int | None = None
     decode_gpus: int | None = None
+    operator_version: str | None = None  # the line to write for (default: the newest mirrored)
+
+    @property
+    def rules(self) -> gates.RuleSet:
+        return gates.RuleSet(self.operator_version or versions.NEWEST_KNOWN)
+
+    def resolved_api_version(self) -> str:
+        """The storage version of the mirrored line: v1beta1 from 1.5 (#11904), else v1alpha1."""
+        if self.api_version is not None:
+            return self.api_version
+        return V1BETA1 if self.rules.has(gates.V1BETA1_STORAGE) else V1ALPHA1
 
 
 @dataclass(frozen=True)
@@ -102,8 +115,14 @@ def _check(opts: ScaffoldOptions) -> None:
         raise ScaffoldError(f"--mode {opts.mode!r} is not one of {', '.join(MODES)}")
     if opts.orchestrator not in ORCHESTRATORS:
         raise ScaffoldError(f"--orchestrator {opts.orchestrator!r} is not one of {', '.join(ORCHESTRATORS)}")
-    if opts.api_version not in API_VERSIONS:
-        raise ScaffoldError(f"--api-version {opts.api_version!r} is not one of {', '.join(API_VERSIONS)}")
+    if opts.operator_version is not None and not versions.is_semver(opts.operator_version):
+        raise ScaffoldError(f"--operator-version {opts.operator_version!r} is not a version like 1.6.1")
+    api = opts.resolved_api_version()
+    if api not in API_VERSIONS:
+        raise ScaffoldError(f"--api-version {api!r} is not one of {', '.join(API_VERSIONS)}")
+    if api == V1BETA1 and not opts.rules.has(gates.V1BETA1_SERVED):
+        raise ScaffoldError(f"--api-version {V1BETA1} is served from operator {gates.V1BETA1_SERVED.since}: "
+                            f"operator {opts.rules.version} needs {V1ALPHA1}")
     for flag, value in (("--nodes", opts.nodes), ("--gpus", opts.gpus), ("--prefill-nodes", opts.prefill_nodes),
                         ("--prefill-gpus", opts.prefill_gpus), ("--decode-nodes", opts.decode_nodes),
                         ("--decode-gpus", opts.decode_gpus)):
@@ -135,9 +154,9 @@ def _check_budget(name: str, shapes: list[WorkerShape], opts: ScaffoldOptions) -
     if opts.orchestrator == "lws":
         return  # nvidia.com/enable-grove: "false" -> the webhook skips the Grove budget
     for shape in shapes + [WorkerShape("Frontend", "frontend", 1, 0, 1, 1)]:
-        used = len(name) + len(shape.service)
-        if shape.nodes > 1:
-            used += len(shape.service) + 1 + len(LEADER_SUFFIX)
+        # the webhook's own formula (names.grove_budget_used), so init refuses exactly what validate flags
+        svc = Service(name=shape.service, path=shape.service, multinode=shape.nodes > 1, raw_node_count=shape.nodes)
+        used = grove_budget_used(name, svc)
         if used > GROVE_NAME_BUDGET:
             room = len(name) - (used - GROVE_NAME_BUDGET)
             raise ScaffoldError(f"name {name!r} is too long for Grove's {GROVE_NAME_BUDGET}-character budget with service "
@@ -194,7 +213,9 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
     shapes = worker_shapes(opts)
     _check_budget(name, shapes, opts)
     model = opts.model or DEFAULT_MODEL
-    image = opts.image or f"{IMAGES[opts.backend]}:{versions.NEWEST_KNOWN}"
+    # the runtime image of the mirrored release: its tag is the runtime version newer operators read
+    image = opts.image or f"{IMAGES[opts.backend]}:{opts.rules.version.lstrip('vV')}"
+    api_version = opts.resolved_api_version()
 
     annotations: dict[str, str] = {}
     if opts.orchestrator == "lws":
@@ -204,12 +225,19 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
     if opts.queue:
         annotations[ANN_KAI_QUEUE] = opts.queue.strip()
 
-    frontend = _Component("Frontend", "frontend", 1, None, 0, image, ["python3", "-m", "dynamo.frontend"], ["--http-port", "8000"])
+    # 1.4+ admission reads the runtime version from the image tag; a custom image without one gets
+    # the mirrored release as runtimeVersionOverride, so that the output is accepted
+    override = None
+    if opts.rules.has(gates.RUNTIME_VERSION_ADMISSION) and versions.image_runtime_version(image) is None:
+        override = opts.rules.version.lstrip("vV")
+    frontend = _Component("Frontend", "frontend", 1, None, 0, image, ["python3", "-m", "dynamo.frontend"], ["--http-port", "8000"],
+                          runtime_version=override)
     components = [frontend]
     docs: list[dict] = []
     for shape in shapes:
         comp = _Component(shape.service, shape.role, opts.replicas, shape.nodes if shape.nodes > 1 else None, shape.gpus, image,
-                          ["python3", "-m", f"dynamo.{opts.backend}"], _worker_args(opts.backend, shape, model, opts.mode))
+                          ["python3", "-m", f"dynamo.{opts.backend}"], _worker_args(opts.backend, shape, model, opts.mode),
+                          runtime_version=override)
         if opts.backend == "trtllm":
             docs.append(_engine_configmap(name, shape, opts.namespace, opts.mode))
             comp.configmap = _engine_configmap_name(name, shape)
@@ -220,15 +248,16 @@ def scaffold(opts: ScaffoldOptions) -> list[dict]:
         meta["namespace"] = opts.namespace
     if annotations:
         meta["annotations"] = annotations
-    if opts.api_version == V1BETA1:
+    spec: dict[str, Any]
+    if api_version == V1BETA1:
         spec = {"backendFramework": opts.backend, "components": [c.v1beta1() for c in components]}
     else:
         spec = {"backendFramework": opts.backend, "services": {c.name: c.v1alpha1() for c in components}}
     if opts.backend == "trtllm":
         # mpirun runs as root in the runtime images; Open MPI refuses that without these
         env = [{"name": "OMPI_ALLOW_RUN_AS_ROOT", "value": "1"}, {"name": "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "value": "1"}]
-        spec["env" if opts.api_version == V1BETA1 else "envs"] = env
-    docs.append({"apiVersion": opts.api_version, "kind": KIND, "metadata": meta, "spec": spec})
+        spec["env" if api_version == V1BETA1 else "envs"] = env
+    docs.append({"apiVersion": api_version, "kind": KIND, "metadata": meta, "spec": spec})
     return json.loads(json.dumps(docs))  # plain, unshared data
 
 
@@ -243,6 +272,7 @@ class _Component:
     command: list[str]
     args: list[str]
     configmap: str | None = None
+    runtime_version: str | None = None  # runtimeVersionOverride (an image whose tag is no version)
 
     def _container(self) -> dict:
         c: dict = {"image": self.image, "command": self.command, "args": self.args}
@@ -258,6 +288,8 @@ class _Component:
         if self.role in ("prefill", "decode"):
             svc["subComponentType"] = self.role
         svc["replicas"] = self.replicas
+        if self.runtime_version:
+            svc["runtimeVersionOverride"] = self.runtime_version
         if self.node_count:
             svc["multinode"] = {"nodeCount": self.node_count}
         if self.gpus:
@@ -270,6 +302,8 @@ class _Component:
 
     def v1beta1(self) -> dict:
         comp: dict = {"name": self.name, "type": self.role, "replicas": self.replicas}
+        if self.runtime_version:
+            comp["runtimeVersionOverride"] = self.runtime_version
         if self.node_count:
             comp["multinode"] = {"nodeCount": self.node_count}
         container = {"name": MAIN_CONTAINER, **self._container()}

@@ -1,32 +1,21 @@
-"""Operator versions whose behaviour the plugin mirrors.
+"""Operator versions and release lines: parsing, comparison, and which line a version belongs to.
 
-Each gate is the first operator release (chart version) that behaves the new way; the upstream
-pull request is named so a reader can check it. Release numbers are approximate where upstream
-history only shows the chart version on main at the time (reference/dynamo-operator.md §0).
+The behaviour changes themselves, each gated at the release that introduced it, are the table in
+dgd/gates.py; this module only knows how versions compare.
 """
 
 from __future__ import annotations
 
 import re
 
-# The operator line whose rules were read from source (upstream commit df888f68, chart 1.1.0).
-# Offline explain mirrors this line unless --operator-version says otherwise.
-NEWEST_KNOWN = "1.1.0"
+# The release lines whose rules the plugin mirrors (reference/compatibility.md §0: 1.0 ... 1.6).
+LINES = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6")
+NEWEST_LINE = LINES[-1]
+# The newest release of the newest mirrored line (ai-dynamo 1.6.1, October 2026). Offline explain,
+# validate and init mirror it unless --operator-version says otherwise.
+NEWEST_KNOWN = "1.6.1"
 
-GROVE_SUPPORT = (0, 4, 0)  # #2012/#2190: Grove auto-detected at operator start
-KAI_SUPPORT = (0, 5, 0)  # #2748: KAI-Scheduler injection, default queue "dynamo"
-VLLM_DATA_PARALLEL = (0, 6, 0)  # #3595: --data-parallel-hybrid-lb launch
-LWS_NEEDS_VOLCANO = (0, 6, 1)  # #3956: LWSEnabled = lws && volcano
-CONFIG_OVERRIDES = (1, 0, 0)  # #6464: orchestrators.*.enabled in OperatorConfiguration
-NAME_BUDGET_WEBHOOK = (1, 0, 0)  # #5449: webhook rejects names over the Grove budget
-ORIGIN_VERSION_STAMP = (1, 0, 0)  # webhook stamps nvidia.com/dynamo-operator-origin-version
-VLLM_MP_ORIGIN = (1, 0, 0)  # #6191: mp launch for DGDs whose origin version is >= 1.0.0
-GANG_MIN_AVAILABLE_FIX = (1, 1, 0)  # #7905: worker clique minAvailable = nodeCount-1 (#7811)
-WAIT_FOR_LEADER_INIT = (1, 1, 0)  # #7954: wait-for-leader-mp init container + ConfigMap
-NORMALISED_VLLM_FLAGS = (1, 2, 0)  # newer main: --flag=v, -tp, underscores, last wins
-WORKLOAD_PROVIDER = (1, 2, 0)  # newer main: durable nvidia.com/workload-provider stamped at create
-
-_SEMVER = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+_SEMVER = re.compile(r"^[vV]?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
 
 def parse(version: str | None) -> tuple[int, int, int, bool] | None:
@@ -52,3 +41,54 @@ def at_least(version: str | None, gate: tuple[int, int, int]) -> bool:
 
 def is_semver(version: str) -> bool:
     return parse(version) is not None
+
+
+def core(version: str) -> tuple[int, int, int]:
+    """(major, minor, patch) of a version string; raises ValueError when it is not one."""
+    parsed = parse(version)
+    if parsed is None:
+        raise ValueError(f"{version!r} is not a version")
+    return parsed[:3]
+
+
+def line_of(version: str | None) -> str:
+    """The release line ("1.5") of a version; an unknown version is the newest mirrored line."""
+    parsed = parse(version) or parse(NEWEST_KNOWN)
+    assert parsed is not None
+    return f"{parsed[0]}.{parsed[1]}"
+
+
+def newer_than_mirrored(version: str | None) -> bool:
+    """True when `version` belongs to a line after the newest the plugin mirrors (1.7.0, 2.0.0).
+    Its rules are the newest line's; explain and doctor say so instead of falling back silently."""
+    parsed = parse(version)
+    if parsed is None:
+        return False
+    newest = core(NEWEST_LINE + ".0")
+    return (parsed[0], parsed[1]) > (newest[0], newest[1])
+
+
+def older_than_mirrored(version: str | None) -> bool:
+    """True for operators before the oldest mirrored line (0.x): their rules are gated back as far
+    as the reference knows, with less certainty."""
+    parsed = parse(version)
+    return parsed is not None and (parsed[0], parsed[1]) < core(LINES[0] + ".0")[:2]
+
+
+# runtimeversion.Normalize: what an image tag (or runtimeVersionOverride) must look like to give
+# newer operators the component's runtime version
+_RUNTIME_VERSION = re.compile(r"^[vV]?[0-9]+\.[0-9]+(?:\.[0-9]+)?(?:-[0-9A-Za-z][0-9A-Za-z.-]*)?(?:\+[0-9A-Za-z][0-9A-Za-z.-]*)?$")
+
+
+def image_tag(image: str) -> str:
+    """The tag of an image reference ("" when it has none; a digest is not a tag)."""
+    ref = image.strip().split("@", 1)[0]
+    slash, colon = ref.rfind("/"), ref.rfind(":")
+    return ref[colon + 1:] if colon > slash else ""
+
+
+def image_runtime_version(image: str | None) -> str | None:
+    """The runtime version an operator reads from the image tag (runtimeversion.ParseImageVersion),
+    None when the tag is missing or not a version."""
+    tag = image_tag(image or "")
+    return tag if _RUNTIME_VERSION.match(tag) else None

@@ -29,7 +29,7 @@ from kubectl_dynamo.dgd.fields import (
     quote,
 )
 from kubectl_dynamo.dgd.findings import ERROR, Finding
-from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, API_VERSIONS, KIND, V1BETA1, Graph, read_graph
+from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, API_VERSIONS, KIND, V1BETA1, Graph, mapping, read_graph
 
 UNKNOWN_API_VERSION = "UNKNOWN_API_VERSION"
 TOO_LARGE = "TOO_LARGE"
@@ -113,7 +113,7 @@ def check(doc: dict) -> list[Finding]:
 
 def _size_findings(doc: dict) -> Iterator[Finding]:
     """A DGD no Kubernetes cluster can run (and whose plan would list billions of objects)."""
-    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    spec = mapping(doc, "spec")
     if doc.get("apiVersion") == V1BETA1:
         entries = [(f"spec.components[{i}]", c) for i, c in enumerate(spec.get("components") or []) if isinstance(c, dict)]
     else:
@@ -257,7 +257,7 @@ def rule_names(graph: Graph, configmaps: dict, version: str) -> Iterator[Finding
         elif not is_label_value(value):
             yield Finding(ERROR, BAD_LABEL, f"metadata.labels.{key} value {quote(value)} is not a valid label value", None,
                           "at most 63 alphanumeric characters, '-', '_' or '.', starting and ending with an alphanumeric")
-    scopes = [(None, "metadata.annotations", graph.annotations)]
+    scopes: list[tuple[str | None, str, dict[str, str]]] = [(None, "metadata.annotations", graph.annotations)]
     scopes += [(s.name, f"{s.path} annotations", s.annotations) for s in graph.services]
     for service, where, ann in scopes:
         for key in ann:

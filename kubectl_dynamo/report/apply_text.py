@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from kubectl_dynamo.contracts.explanation import Explanation, ServicePlan
 from kubectl_dynamo.dgd.findings import ERROR, INFO, WARNING, count
 from kubectl_dynamo.report.color import PLAIN, Palette
-from kubectl_dynamo.report.findings_text import plural, render_findings, summary_line
+from kubectl_dynamo.report.findings_text import render_findings, summary_line
 from kubectl_dynamo.report.printers import one_or_list
+from kubectl_dynamo.words import plural
 
 if TYPE_CHECKING:
     from kubectl_dynamo.state.progress import Progress
@@ -166,16 +167,6 @@ def progress_line(name: str, progress: Progress) -> str:
     if progress.message:
         parts.append(progress.message)
     return "  ".join(parts)
-
-
-def duration(seconds: float) -> str:
-    """`45s`, `2m5s`, `1h3m`, as kubectl prints ages."""
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60}s" if s % 60 else f"{s // 60}m"
-    return f"{s // 3600}h{(s % 3600) // 60}m"
 
 
 class ProgressWriter:

@@ -10,8 +10,6 @@ import os
 from collections.abc import Mapping
 from typing import TextIO
 
-COLOR_MODES = ("auto", "always", "never")
-
 _RESET = "\033[0m"
 _CODES = {
     "red": "\033[31m",

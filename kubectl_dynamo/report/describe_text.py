@@ -13,6 +13,7 @@ from kubectl_dynamo.report.color import PLAIN, Palette
 from kubectl_dynamo.report.findings_text import render_findings
 from kubectl_dynamo.report.get_text import state_cell
 from kubectl_dynamo.state.common import age, parse_time
+from kubectl_dynamo.words import plural
 
 KEY_WIDTH = 15  # "Orchestrator:  "
 INDENT = "  "
@@ -63,7 +64,7 @@ def _header(d: Description, out: TextIO, now: dt.datetime, palette: Palette) -> 
         sched += f", queue {d.queue}"
     _kv(out, "Scheduler", f"{sched} ({d.scheduler_source})")
     _kv(out, "Backend", d.backend or "-")
-    _kv(out, "GPUs", f"{d.total_gpus} on {d.gpu_nodes} node{'s' if d.gpu_nodes != 1 else ''}")
+    _kv(out, "GPUs", f"{d.total_gpus} on {plural(d.gpu_nodes, 'node')}")
 
 
 def _objects(d: Description, out: TextIO, palette: Palette) -> None:

@@ -19,12 +19,14 @@ from typing import Any, TextIO
 from kubectl_dynamo.contracts.doctor import DoctorReport
 from kubectl_dynamo.report import table
 from kubectl_dynamo.report.color import PLAIN, Palette
+from kubectl_dynamo.words import plural
 
 SECTION_TITLES = {
     "cluster": "Cluster",
     "dynamo": "Dynamo operator",
     "orchestrators": "Orchestrators and schedulers",
     "orchestrator": "Effective orchestrator",
+    "compatibility": "Version compatibility",
     "gpus": "GPUs",
     "network": "Networking",
 }
@@ -76,15 +78,11 @@ def gpu_rows(gpus: dict, wide: bool = False) -> list[list[Any]]:
     return rows
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def summary_line(summary: dict[str, int], palette: Palette = PLAIN) -> str:
     """`1 failed, 2 warnings, 14 passed, 3 skipped: not ready for multinode Dynamo`."""
     fail, warn, skip = summary["fail"], summary["warn"], summary["skip"]
     parts = [palette.error(f"{fail} failed") if fail else f"{fail} failed",
-             palette.warn(_count(warn, "warning")) if warn else _count(warn, "warning"),
+             palette.warn(plural(warn, "warning")) if warn else plural(warn, "warning"),
              f"{summary['pass']} passed", f"{skip} skipped"]
     if fail:
         verdict = palette.error("not ready for multinode Dynamo")

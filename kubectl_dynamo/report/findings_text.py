@@ -18,12 +18,9 @@ from typing import TextIO
 from kubectl_dynamo.contracts.validation import ValidationReport
 from kubectl_dynamo.dgd.findings import INFO, WARNING, Finding
 from kubectl_dynamo.report.color import PLAIN, Palette
+from kubectl_dynamo.words import plural
 
 SEVERITY_WIDTH = len(WARNING)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def summary_line(errors: int, warnings: int, infos: int = 0, checked: int | None = None) -> str:

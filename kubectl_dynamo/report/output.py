@@ -24,6 +24,13 @@ def unknown_format(fmt: str, allowed: list[str]) -> UsageError:
     return UsageError(f'unable to match a printer suitable for the output format "{fmt}", allowed formats are: {listed}')
 
 
+def _with_palette(render: Renderer, palette: Palette) -> Printer:
+    def print_human(result: Any, stream: TextIO) -> None:
+        render(result, stream, palette)
+
+    return print_human
+
+
 def printer_for(fmt: str, out: TextIO, color: str | None, human: Mapping[str, Renderer],
                 to_data: Callable[[Any], Any] | None = None) -> Printer:
     """The printer for `-o fmt`: the command's human renderers (called with the result, the stream
@@ -32,12 +39,19 @@ def printer_for(fmt: str, out: TextIO, color: str | None, human: Mapping[str, Re
     stream). Raises UsageError for any other format."""
     choices: dict[str, Printer] = {}
     if to_data is not None:
-        choices["json"] = lambda result, stream: stream.write(printers.dump_json(to_data(result)))
-        choices["yaml"] = lambda result, stream: stream.write(printers.dump_yaml(to_data(result)))
+        data = to_data
+
+        def print_json(result: Any, stream: TextIO) -> None:
+            stream.write(printers.dump_json(data(result)))
+
+        def print_yaml(result: Any, stream: TextIO) -> None:
+            stream.write(printers.dump_yaml(data(result)))
+
+        choices.update(json=print_json, yaml=print_yaml)
     if human:
         palette = palette_for(out, color)
         for name, render in human.items():
-            choices[name] = lambda result, stream, render=render: render(result, stream, palette)
+            choices[name] = _with_palette(render, palette)
     if fmt not in choices:
         raise unknown_format(fmt, list(choices))
     return choices[fmt]

@@ -87,9 +87,9 @@ def guard_streams(colour_for: Callable[[TextIO], bool]) -> Iterator[None]:
     palette colours that stream (asked at each write: flags are parsed after this starts)."""
     out, err = sys.stdout, sys.stderr
     if out is not None:
-        sys.stdout = SafeStream(out, lambda: colour_for(out))  # type: ignore[assignment]
+        sys.stdout = SafeStream(out, lambda: colour_for(out))
     if err is not None:
-        sys.stderr = SafeStream(err, lambda: colour_for(err))  # type: ignore[assignment]
+        sys.stderr = SafeStream(err, lambda: colour_for(err))
     try:
         yield
     finally:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, ANN_WORKLOAD_PROVIDER, Graph, Service
+from kubectl_dynamo.dgd.model import ANN_KAI_QUEUE, ANN_WORKLOAD_PROVIDER, Graph, Service, as_int, mapping
 
 GROVE = "grove"
 LWS = "lws"
@@ -24,30 +24,15 @@ VOLCANO = "volcano"
 
 
 def meta(obj: dict) -> dict:
-    m = obj.get("metadata")
-    return m if isinstance(m, dict) else {}
+    return mapping(obj, "metadata")
 
 
 def status(obj: dict) -> dict:
-    s = obj.get("status")
-    return s if isinstance(s, dict) else {}
+    return mapping(obj, "status")
 
 
 def spec(obj: dict) -> dict:
-    s = obj.get("spec")
-    return s if isinstance(s, dict) else {}
-
-
-def as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):  # ASCII digits only: "²".isdigit() is True, int("²") a ValueError
-        from kubectl_dynamo.dgd.fields import ascii_int
-
-        return ascii_int(value.strip())
-    return None
+    return mapping(obj, "spec")
 
 
 def parse_time(value: Any) -> dt.datetime | None:
@@ -103,23 +88,26 @@ def condition(obj: dict, ctype: str) -> dict | None:
     return None
 
 
-def status_entries(obj: dict) -> dict[str, dict]:
-    """Per-service status by lower-cased service name: v1alpha1 `status.services` (a map), v1beta1
-    `status.components` (a map, or a list of entries with `name`/`componentName`)."""
+def status_items(obj: dict) -> list[tuple[str, dict]]:
+    """Per-service status entries, named as the operator wrote them: v1alpha1 `status.services` (a
+    map), v1beta1 `status.components` (a map, or a list of entries with `name`/`componentName`);
+    entries that are not mappings are skipped."""
     st = status(obj)
     raw = st.get("components") if st.get("components") is not None else st.get("services")
-    out: dict[str, dict] = {}
+    out: list[tuple[str, dict]] = []
     if isinstance(raw, dict):
-        for key, entry in raw.items():
-            if isinstance(entry, dict):
-                out[str(key).lower()] = entry
+        out = [(str(key), entry) for key, entry in raw.items() if isinstance(entry, dict)]
     elif isinstance(raw, list):
         for entry in raw:
-            if isinstance(entry, dict):
-                key = entry.get("name") or entry.get("componentName")
-                if key:
-                    out[str(key).lower()] = entry
+            key = entry.get("name") or entry.get("componentName") if isinstance(entry, dict) else None
+            if key:
+                out.append((str(key), entry))
     return out
+
+
+def status_entries(obj: dict) -> dict[str, dict]:
+    """status_items by lower-cased service name, to match the spec's services."""
+    return {name.lower(): entry for name, entry in status_items(obj)}
 
 
 def ready_replicas(entry: dict | None) -> int | None:

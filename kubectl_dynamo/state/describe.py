@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from kubectl_dynamo.contracts.description import Description, EventRow, ServiceRow
 from kubectl_dynamo.dgd.backend import choose_backend
-from kubectl_dynamo.dgd.model import Graph, Service, read_graph
+from kubectl_dynamo.dgd.model import Graph, Service, as_int, read_graph
 from kubectl_dynamo.dgd.parallelism import read_parallelism
 from kubectl_dynamo.dgd.rules import validate
 from kubectl_dynamo.state import common
@@ -46,7 +46,7 @@ def event_rows(events: Iterable[dict]) -> list[EventRow]:
         rows.append(EventRow(
             type=str(ev.get("type") or "Normal"), reason=str(ev.get("reason") or ""), kind=str(inv.get("kind") or ""),
             object=str(inv.get("name") or ""), message=" ".join(str(ev.get("message") or "").split()),
-            count=common.as_int(ev.get("count")) or common.as_int((ev.get("series") or {}).get("count")) or 1,
+            count=as_int(ev.get("count")) or as_int((ev.get("series") or {}).get("count")) or 1,
             first=first, last=None if last == EPOCH else last,
         ))
     return rows

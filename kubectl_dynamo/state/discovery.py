@@ -39,6 +39,17 @@ class Discovery:
     def resource_for(self, api_version: str, kind: str) -> Resource | None:
         return self.resources.get((api_version, kind))
 
+    def served_version(self, group: str, kind: str, prefer: str) -> str | None:
+        """The version of `group` to read `kind` in: `prefer` when it serves the kind (or when
+        discovery listed no resources, so it cannot tell), else the first served version that
+        does, the server's preferred first; None when the group is not served or no version of it
+        serves the kind: then there is nothing to read."""
+        if not self.has_group(group):
+            return None
+        if not self.complete or (f"{group}/{prefer}", kind) in self.resources:
+            return prefer
+        return next((v for v in self.groups[group] if (f"{group}/{v}", kind) in self.resources), None)
+
 
 def parse_discovery(core: dict, groups: dict) -> Discovery:
     disc = Discovery()
@@ -68,12 +79,3 @@ def parse_discovery(core: dict, groups: dict) -> Discovery:
             disc.complete = False
             disc.groups[""] = list(doc.get("versions") or [])
     return disc
-
-
-def served_version(disc: Discovery, group: str, kind: str, prefer: str) -> str:
-    """The version of `group` serving `kind`: `prefer` when it does (or when discovery did not list
-    resources), else the first that does."""
-    versions_ = disc.groups.get(group) or []
-    if not disc.complete or (f"{group}/{prefer}", kind) in disc.resources:
-        return prefer
-    return next((v for v in versions_ if (f"{group}/{v}", kind) in disc.resources), prefer)

@@ -126,8 +126,9 @@ def _names_for(graph: Graph, svc: Service, entry: dict | None) -> re.Pattern[str
     """Names the operator gives the service's workload objects (dynamo-operator.md §1.5): Grove
     `<dgd>-0-<svc>`; component path `<dgd>-<svc>[-<hash8>]` (Deployment) and `…-<i>` (one LWS per
     replica); or exactly the names the DGD's status lists."""
-    listed = [str(n) for n in (entry or {}).get("componentNames") or [] if n] or (
-        [str(entry["componentName"])] if (entry or {}).get("componentName") else [])
+    entry = entry or {}
+    listed = [str(n) for n in entry.get("componentNames") or [] if n] or (
+        [str(entry["componentName"])] if entry.get("componentName") else [])
     if listed:
         return re.compile("|".join(re.escape(n) + r"(?:-\d+)?" for n in listed))
     d, s = re.escape(graph.name), re.escape(svc.name.lower())
@@ -245,8 +246,9 @@ def _gang_nodes(graph: Graph, pods: list[dict]) -> list[Drift]:
             if labels.get(LABEL_COMPONENT) in (svc.name, svc.name.lower()) and not meta(p).get("deletionTimestamp"):
                 groups.setdefault(multinode_group(p) or "", []).append(p)
         for group, members in sorted(groups.items()):
-            nodes = {spec(p).get("nodeName") for p in members}
-            if len(members) < svc.node_count or None in nodes or "" in nodes:
+            bound = [str(spec(p).get("nodeName") or "") for p in members]
+            nodes = set(bound)
+            if len(members) < svc.node_count or "" in nodes:
                 continue  # not every rank is bound yet: that is pending, not drift
             if len(nodes) < svc.node_count:
                 names = ", ".join(sorted(str(meta(p).get("name")) for p in members))

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from kubectl_dynamo.dgd import capabilities as caps_mod
 from kubectl_dynamo.dgd import versions
 from kubectl_dynamo.dgd.capabilities import Capabilities, Detected, OrchestratorConfig
+from kubectl_dynamo.state import common
 from kubectl_dynamo.state.controllers import Controller
 from kubectl_dynamo.state.discovery import Discovery
 from kubectl_dynamo.state.inventory import Inventory
@@ -56,6 +56,11 @@ class ClusterFacts:
     kai_config: dict | None = None  # configs.kai.scheduler/kai-config, when served and readable
     inventory: Inventory | None = None
     forbidden: dict[str, str] = field(default_factory=dict)  # what -> server message
+    # read for the version-compatibility rules (state/compat_facts.py); None: not read
+    grove_config: dict | None = None  # Grove's OperatorConfiguration (its config.yaml)
+    kai_shard: dict | None = None  # schedulingshards.kai.scheduler/default
+    driver_versions: dict[str, int] | None = None  # GPU node -> NVIDIA driver major (GFD labels)
+    dgds: list[dict] | None = None  # every DGD of the cluster (doctor)
 
     def detected(self, as_running: bool = False) -> Detected:
         """API groups served now; `as_running`: as the running operator saw them at its start."""
@@ -66,7 +71,8 @@ class ClusterFacts:
             return d.has_group(group) and group not in late
 
         return Detected(grove=has(caps_mod.GROUP_GROVE), lws=has(caps_mod.GROUP_LWS),
-                        volcano=has(caps_mod.GROUP_VOLCANO), kai=has(caps_mod.GROUP_KAI))
+                        volcano=has(caps_mod.GROUP_VOLCANO), kai=has(caps_mod.GROUP_KAI),
+                        disaggregated_set=has(caps_mod.GROUP_DISAGGREGATED_SET))
 
     def capabilities(self, operator_version: str | None = None, as_running: bool = False) -> Capabilities:
         """Resolved exactly like the operator (dgd.capabilities.resolve), plus queues, restart
@@ -85,6 +91,10 @@ class ClusterFacts:
         caps.restart_needed = self.restart_needed()
         if self.inventory is not None:
             caps.free_gpus_per_node = self.inventory.free_per_schedulable_node()
+        from kubectl_dynamo.state.compat_facts import from_cluster
+
+        caps.compat = from_cluster(self, caps)
+        caps.component_versions = caps.compat.versions
         return caps
 
     def restart_needed(self) -> list[str]:
@@ -101,18 +111,21 @@ class ClusterFacts:
         return out
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+def crd_times(crds: list[dict]) -> dict[str, datetime | None]:
+    """CRD name -> creationTimestamp (aware UTC, state/common.parse_time, as every timestamp)."""
+    return {common.meta(c).get("name", ""): common.parse_time(common.meta(c).get("creationTimestamp")) for c in crds}
+
+
+def earliest_start(pods: list[dict]) -> datetime | None:
+    """The earliest startTime of the running pods: when the operator last detected API groups."""
+    starts = [common.parse_time(common.status(p).get("startTime")) for p in pods if common.status(p).get("phase") == "Running"]
+    return min((s for s in starts if s is not None), default=None)
 
 
 def parse_operator_config(text: str) -> OrchestratorConfig:
-    """`orchestrators.{grove,lws,kaiScheduler}.enabled` from the OperatorConfiguration file;
-    anything but a YAML boolean reads as unset, as Go's *bool decoding leaves it nil."""
+    """`orchestrators.{grove,lws,kaiScheduler,volcanoScheduler}.enabled` from the
+    OperatorConfiguration file; anything but a YAML boolean reads as unset, as Go's *bool decoding
+    leaves it nil."""
     import yaml
 
     doc = yaml.safe_load(text) or {}
@@ -125,4 +138,5 @@ def parse_operator_config(text: str) -> OrchestratorConfig:
         value = entry.get("enabled") if isinstance(entry, dict) else None
         return value if isinstance(value, bool) else None
 
-    return OrchestratorConfig(grove=flag("grove"), lws=flag("lws"), kai_scheduler=flag("kaiScheduler"))
+    return OrchestratorConfig(grove=flag("grove"), lws=flag("lws"), kai_scheduler=flag("kaiScheduler"),
+                              volcano_scheduler=flag("volcanoScheduler"))

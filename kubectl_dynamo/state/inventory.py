@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kubectl_dynamo.state.quantity import whole
+
 GPU = "nvidia.com/gpu"
 MIG_PREFIX = "nvidia.com/mig-"
 SHARED_SUFFIX = ".shared"
@@ -138,30 +140,18 @@ def largest_fit(free: list[int]) -> tuple[int, int]:
     return best
 
 
-def _qty_int(value: object) -> int:
-    """Extended resources are whole numbers; anything else (e.g. "1k") is read best-effort."""
-    if value is None:
-        return 0
-    s = str(value).strip()
-    if s.isdigit():
-        return int(s)
-    suffixes = {"k": 10**3, "M": 10**6, "G": 10**9, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
-    for suf, mult in suffixes.items():
-        if s.endswith(suf) and s[: -len(suf)].isdigit():
-            return int(s[: -len(suf)]) * mult
-    return 0
-
-
-def pod_gpu_requests(pod: dict) -> int:
-    """GPUs a pod holds: the larger of the sum over containers and the largest init container
-    (the scheduler's effective request); limits stand in for requests when only they are set."""
+def pod_gpus(pod: dict) -> int:
+    """The nvidia.com/gpu a pod asks the scheduler for: per container its request (limits stand in
+    when only they are set, as the API server defaults requests to limits for extended resources),
+    summed over the containers, or the largest init container when that is more (the scheduler's
+    effective request). Only nvidia.com/gpu: it is what nodes' allocatable counts, so requested,
+    free and describe's placement compare like with like. get, describe and doctor all use this."""
     spec = pod.get("spec") or {}
 
     def one(c: dict) -> int:
-        res = c.get("resources") or {}
+        res = (c or {}).get("resources") or {}
         req = (res.get("requests") or {}).get(GPU)
-        lim = (res.get("limits") or {}).get(GPU)
-        return _qty_int(req if req is not None else lim)
+        return whole(req if req is not None else (res.get("limits") or {}).get(GPU))
 
     main = sum(one(c) for c in spec.get("containers") or [])
     init = max([one(c) for c in spec.get("initContainers") or []] or [0])
@@ -197,14 +187,14 @@ def node_inventory(node: dict, requested: int) -> NodeGPUs:
         if t.get("effect") in ("NoSchedule", "NoExecute"):
             kv = t.get("key", "") + (f"={t['value']}" if t.get("value") else "")
             taints.append(f"{kv}:{t.get('effect')}")
-    mig = {k: _qty_int(v) for k, v in alloc.items() if (k.startswith(MIG_PREFIX) or k.endswith(SHARED_SUFFIX)) and _qty_int(v) > 0}
-    rdma = {k: _qty_int(v) for k, v in alloc.items() if is_network_resource(k) and _qty_int(v) > 0}
+    mig = {k: whole(v) for k, v in alloc.items() if (k.startswith(MIG_PREFIX) or k.endswith(SHARED_SUFFIX)) and whole(v) > 0}
+    rdma = {k: whole(v) for k, v in alloc.items() if is_network_resource(k) and whole(v) > 0}
     network = [k for k in RDMA_LABELS if labels.get(k) == "true"]
     mem = labels.get("nvidia.com/gpu.memory")
     return NodeGPUs(
         name=meta.get("name", ""),
         product=labels.get("nvidia.com/gpu.product"),
-        allocatable=_qty_int(alloc.get(GPU)),
+        allocatable=whole(alloc.get(GPU)),
         requested=requested,
         ready=ready,
         cordoned=bool(spec.get("unschedulable")),
@@ -224,7 +214,7 @@ def build_inventory(nodes: list[dict], pods: list[dict] | None) -> Inventory:
     for pod in pods or []:
         node = (pod.get("spec") or {}).get("nodeName")
         if node and pod_holds_resources(pod):
-            requested[node] = requested.get(node, 0) + pod_gpu_requests(pod)
+            requested[node] = requested.get(node, 0) + pod_gpus(pod)
     out = []
     for node in nodes:
         inv = node_inventory(node, requested.get((node.get("metadata") or {}).get("name", ""), 0))

@@ -174,7 +174,7 @@ def select_streams(pods: Iterable[dict], *, service: str | None = None, role: st
     instances = _instances(rows)
     rows.sort(key=lambda r: (r.service or "", instances.get(r.name) or 0, order[r.role],
                              r.rank if r.rank is not None else 1 << 30, r.name))
-    why = {}
+    why: dict[str, tuple[str, str]] = {}
     for reason in pending:
         for obj in reason.objects:
             if obj.startswith("Pod/"):
@@ -196,10 +196,10 @@ def select_streams(pods: Iterable[dict], *, service: str | None = None, role: st
                          instances.get(row.name), previous)
         label = base.prefix
         if not spec(pod).get("nodeName"):
-            reason, message = why.get(row.name) or (
+            why_text, message = why.get(row.name) or (
                 ("SchedulingGated", "held by scheduling gates " + ", ".join(row.gates)) if row.gates
                 else ("Pending", "not scheduled to a node yet"))
-            sel.silent.append(Silent(row.name, label, reason, message))
+            sel.silent.append(Silent(row.name, label, why_text, message))
             continue
         chosen = []
         for name in names:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.state.common import as_int, meta, spec, status
+from kubectl_dynamo.dgd.model import as_int
+from kubectl_dynamo.state.common import meta, spec, status
 
 KIND_ORDER = ("PodCliqueSet", "PodCliqueScalingGroup", "PodClique", "PodGang", "DynamoComponentDeployment",
               "LeaderWorkerSet", "Deployment", "PodGroup")

@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubectl_dynamo.dgd.model import LABEL_COMPONENT
-from kubectl_dynamo.state.common import as_int, meta, spec, status
+from kubectl_dynamo.dgd.model import LABEL_COMPONENT, as_int
+from kubectl_dynamo.state.common import meta, spec, status
+from kubectl_dynamo.state.inventory import GPU, pod_gpus
+from kubectl_dynamo.state.quantity import whole
 
 GROVE_POD_INDEX = "grove.io/podclique-pod-index"
 GROVE_PODCLIQUE = "grove.io/podclique"
@@ -90,26 +92,6 @@ def multinode_group(pod: dict) -> str | None:
     return None
 
 
-def _gpu_amount(resources: dict) -> int:
-    for section in ("limits", "requests"):
-        values = resources.get(section) or {}
-        for key, value in values.items():
-            if key == "nvidia.com/gpu" or str(key).endswith("/gpu"):
-                n = as_int(value)
-                if n:
-                    return n
-    return 0
-
-
-def pod_gpus(pod: dict) -> int:
-    """GPUs the pod asks the scheduler for: the sum over containers (init containers run first,
-    so the largest of them counts only when bigger, like the scheduler's effective request)."""
-    sp = spec(pod)
-    main = sum(_gpu_amount((c or {}).get("resources") or {}) for c in sp.get("containers") or [])
-    init = max([_gpu_amount((c or {}).get("resources") or {}) for c in sp.get("initContainers") or []] or [0])
-    return max(main, init)
-
-
 def pod_status_text(pod: dict) -> str:
     """kubectl get pods' STATUS, shortened: Terminating, SchedulingGated, a waiting/terminated
     container reason (CrashLoopBackOff, ContainerCreating, Error), else the phase."""
@@ -158,10 +140,9 @@ def pod_rows(pods: Iterable[dict]) -> list[PodRow]:
 
 
 def node_gpus(node: dict | None) -> int | None:
-    if not node:
-        return None
-    alloc = status(node).get("allocatable") or {}
-    return as_int(alloc.get("nvidia.com/gpu"))
+    """The node's allocatable nvidia.com/gpu; None when the node could not be read."""
+    value = (status(node).get("allocatable") or {}).get(GPU) if node else None
+    return None if value is None else whole(value)
 
 
 def placement(rows: Iterable[PodRow], nodes: dict[str, dict] | None = None) -> list[NodePlacement]:

@@ -4,13 +4,16 @@ Ready: status.state == "successful" with condition Ready=True (the operator's
 all_resources_are_ready). Failed: status.state == "failed" (failed_to_reconcile_the_resources and
 friends). Either counts only once the operator has seen the applied spec (status.observedGeneration
 >= metadata.generation, when it reports one): right after `apply ... configured` the status still
-describes the previous spec. Per-service progress comes from status.services (v1alpha1, a map) or
-status.components (v1beta1, a map in the operator, a list tolerated).
+describes the previous spec. Per-service progress is read like get and describe read it
+(state/common: status_items, ready_replicas).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from kubectl_dynamo.dgd.model import as_int
+from kubectl_dynamo.state import common
 
 READY, FAILED = "ready", "failed"
 
@@ -41,36 +44,15 @@ class Progress:
 
 
 
-def _int(value: object) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return 0
-
-
-def _service_entries(raw: object) -> list[tuple[str, dict]]:
-    if isinstance(raw, dict):
-        return [(str(k), v if isinstance(v, dict) else {}) for k, v in raw.items()]
-    if isinstance(raw, list):  # a v1beta1-style list of {name, ...}
-        return [(str(v.get("name", i)), v) for i, v in enumerate(raw) if isinstance(v, dict)]
-    return []
-
-
 def progress(obj: dict) -> Progress:
     """Read a DGD's status into a Progress (pure: a dict in, a value out)."""
-    meta = obj.get("metadata") or {}
-    status = obj.get("status") or {}
-    conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else []
-    ready = next((c for c in conditions if isinstance(c, dict) and c.get("type") == "Ready"), None) or {}
-    services: dict[str, tuple[int, int]] = {}
-    for name, s in _service_entries(status.get("services") or status.get("components")):
-        # readyReplicas is set for PodClique, Deployment and LWS; availableReplicas for PCSG
-        got = s.get("readyReplicas")
-        if got is None:
-            got = s.get("availableReplicas")
-        services[name] = (_int(got), _int(s.get("replicas")))
+    meta, status = common.meta(obj), common.status(obj)
+    ready = common.condition(obj, "Ready") or {}
+    # ready as the operator counts it (common.ready_replicas), the same rule get and describe use
+    services = {name: (common.ready_replicas(entry) or 0, as_int(entry.get("replicas")) or 0)
+                for name, entry in common.status_items(obj)}
     observed = status.get("observedGeneration")
-    caught_up = observed is None or _int(observed) >= _int(meta.get("generation"))
+    caught_up = observed is None or (as_int(observed) or 0) >= (as_int(meta.get("generation")) or 0)
     return Progress(
         state=str(status.get("state") or ""),
         ready_condition=ready.get("status"),

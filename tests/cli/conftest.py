@@ -18,7 +18,6 @@ from tests import golden
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
 SHARED_EXAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "dynamo"
-SHARED_CRDS = Path(__file__).resolve().parents[2].parent / "shared" / "crds" / "dynamo"
 
 
 class _Entry:

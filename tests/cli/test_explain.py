@@ -7,6 +7,10 @@ import pytest
 from .conftest import DATA, SHARED_EXAMPLES, assert_golden, cli
 from .test_version import DEAD_KUBECONFIG
 
+SPEC_EXPLANATION = ["kind", "name", "namespace", "capabilities", "pathway", "trace", "services", "findings"]
+SPEC_SERVICE = ["name", "componentType", "backend", "replicas", "nodeCount", "gpusPerNode", "gpusPerReplica", "totalGpus",
+                "parallelism", "workload", "objects", "scheduler", "launch"]
+
 
 def test_golden_human_output_grove_kai(in_data):
     res = cli("explain", "-f", "agg-ok.yaml", "--assume", "grove,kai")
@@ -28,11 +32,13 @@ def test_golden_human_output_with_findings(in_data):
 
 def test_human_output_sections(in_data):
     out = cli("explain", "-f", "agg-ok.yaml", "--assume", "grove,kai").stdout
-    for heading in ("Name:", "Capabilities:", "Pathway:", "Decision:", "Services:", "Objects:", "Findings:"):
-        assert heading in out
+    keys = [line.split(":", 1)[0] for line in out.splitlines() if line and not line.startswith(" ") and ":" in line]
+    assert keys[:7] == ["Name", "Namespace", "Source", "Capabilities", "Operator", "Pathway", "Total GPUs"]
+    assert [k for k in keys if k in ("Decision", "Services", "Objects", "Findings")] == ["Decision", "Services", "Objects", "Findings"]
     header = next(line for line in out.splitlines() if line.strip().startswith("SERVICE"))
     assert header.split() == ["SERVICE", "TYPE", "BACKEND", "REPLICAS", "NODES×GPU", "GPUS", "TP/PP/DP", "WORKLOAD", "SCHEDULER/QUEUE"]
-    assert "  1. " in out  # numbered trace
+    trace = out.split("Decision:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert [line.split(".", 1)[0].strip() for line in trace] == [str(i) for i in range(1, len(trace) + 1)]  # numbered
 
 
 @pytest.mark.parametrize(
@@ -43,45 +49,52 @@ def test_json_is_the_explanation_shape(assume, pathway, workload):
     res = cli("explain", "-f", str(DATA / "agg-ok.yaml"), "--assume", assume, "-o", "json")
     assert res.exit_code == 0 and res.stderr == ""
     data = res.json()
-    assert data["kind"] == "Explanation" and data["name"] == "llm-agg" and data["namespace"] == "inference"
-    assert data["capabilities"]["source"] == "assumed"
-    assert data["pathway"] == pathway
-    assert all(set(t) == {"step", "outcome"} for t in data["trace"])
+    # the SPEC's fields, in its order (fields may be added, never renamed or removed)
+    assert [k for k in data if k in SPEC_EXPLANATION] == SPEC_EXPLANATION
+    assert (data["kind"], data["name"], data["namespace"], data["capabilities"]["source"], data["pathway"]) == (
+        "Explanation", "llm-agg", "inference", "assumed", pathway)
+    assert all(list(t) == ["step", "outcome"] for t in data["trace"])
     worker = next(s for s in data["services"] if s["name"] == "worker")
-    assert worker["workload"] == workload
-    assert (worker["nodeCount"], worker["gpusPerNode"], worker["gpusPerReplica"]) == (2, 4, 8)
-    assert worker["parallelism"]["tp"] == 8
-    assert worker["launch"]["mode"] in ("mp", "ray", "dp-hybrid-lb", "sglang-dist", "mpirun", "none")
+    assert [k for k in worker if k in SPEC_SERVICE] == SPEC_SERVICE
+    assert (worker["workload"], worker["nodeCount"], worker["gpusPerNode"], worker["gpusPerReplica"], worker["totalGpus"]) == (
+        workload, 2, 4, 8, 8)
+    assert worker["parallelism"] == {"tp": 8, "pp": 1, "dp": 1}
 
 
-def test_yaml_output_parses():
-    res = cli("explain", "-f", str(DATA / "agg-ok.yaml"), "--assume", "grove", "-o", "yaml")
-    assert res.exit_code == 0 and res.yaml()["kind"] == "Explanation"
+def test_yaml_is_the_same_data_as_json():
+    args = ["explain", "-f", str(DATA / "agg-ok.yaml"), "--assume", "grove"]
+    as_yaml, as_json = cli(*args, "-o", "yaml"), cli(*args, "-o", "json")
+    assert (as_yaml.exit_code, as_yaml.stderr) == (0, "")
+    assert as_yaml.yaml() == as_json.json()
 
 
 def test_several_dgds_are_a_list():
     res = cli("explain", "-f", str(DATA / "multi.yaml"), "--assume", "grove,kai", "-o", "json")
+    assert (res.exit_code, res.stderr) == (0, "")
     data = res.json()
-    assert data["kind"] == "List"
-    assert [i["name"] for i in data["items"]] == ["sg-beta", "single"]
+    assert list(data) == ["kind", "items"] and data["kind"] == "List"  # a report List: no apiVersion (SPEC)
+    assert [(i["kind"], i["name"]) for i in data["items"]] == [("Explanation", "sg-beta"), ("Explanation", "single")]
 
 
 def test_no_orchestrator_for_a_multinode_dgd_fails_the_pathway_and_exits_1():
     res = cli("explain", "-f", str(DATA / "agg-ok.yaml"), "--assume", "none", "-o", "json")
-    assert res.exit_code == 1
+    assert (res.exit_code, res.stderr) == (1, "")
     data = res.json()
     assert data["pathway"] == "failed"
-    assert any(f["severity"] == "error" for f in data["findings"])
+    assert [(f["severity"], f["code"]) for f in data["findings"]] == [("error", "NO_MULTINODE_ORCHESTRATOR")]
 
 
 def test_error_findings_exit_1_with_the_explanation_printed():
     res = cli("explain", "-f", str(DATA / "tp-mismatch.yaml"), "--assume", "grove,kai")
-    assert res.exit_code == 1
-    assert "TP_MISMATCH" in res.stdout and "Decision:" in res.stdout
+    assert (res.exit_code, res.stderr) == (1, "")
+    findings = res.stdout.split("Findings:\n", 1)[1].splitlines()
+    assert findings[0].split()[:2] == ["error", "TP_MISMATCH"]
+    assert res.stdout.splitlines()[0] == "Name:           llm-bad" and findings[-1].startswith("1 error")
 
 
 def test_operator_version_is_reported():
     res = cli("explain", "-f", str(DATA / "agg-ok.yaml"), "--assume", "grove", "--operator-version", "0.9.0", "-o", "json")
+    assert (res.exit_code, res.stderr) == (0, "")
     assert res.json()["capabilities"]["operatorVersion"] == "0.9.0"
 
 
@@ -113,8 +126,8 @@ def test_usage_errors(args, first_line):
 )
 def test_name_and_file_combinations(args, message):
     res = cli("explain", *args, "--assume", "grove")
-    assert res.exit_code == 2
-    assert message in res.stderr
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == f"error: {message}\nSee 'kubectl dynamo explain -h' for help and examples.\n"
 
 
 @pytest.mark.parametrize("args", [["-f", str(DATA / "agg-ok.yaml")], ["llm"]], ids=["a file", "a live NAME"])
@@ -128,12 +141,13 @@ def test_without_assume_the_cluster_is_needed(tmp_path, args):
 
 def test_stdin():
     res = cli("explain", "-f", "-", "--assume", "grove", "-o", "json", input=(DATA / "agg-ok.yaml").read_text())
-    assert res.exit_code == 0 and res.json()["source"] == "-"
+    assert (res.exit_code, res.stderr) == (0, "")
+    assert res.json()["source"] == "-"
 
 
 def test_file_without_dgd():
     res = cli("explain", "-f", "-", "--assume", "grove", input="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
-    assert res.exit_code == 2 and "no DynamoGraphDeployment" in res.stderr
+    assert (res.exit_code, res.stdout, res.stderr) == (2, "", "error: no DynamoGraphDeployment in -\n")
 
 
 @pytest.mark.skipif(not SHARED_EXAMPLES.is_dir(), reason="../shared/examples/dynamo not present")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 
 import pytest
 
-from .conftest import SHARED_CRDS, cli
+from tests.unit import crd_schema
+
+from .conftest import assert_golden, cli
 
 
 def _dgd(docs):
@@ -15,14 +16,41 @@ def _dgd(docs):
 
 
 def test_default_yaml_is_a_dgd_sized_as_asked():
+    """The default follows the newest mirrored line: v1beta1 (its storage version) and its images."""
     res = cli("init", "my-llm", "--nodes", "2", "--gpus", "8")
     assert (res.exit_code, res.stderr) == (0, "")
     doc = res.yaml()
     assert doc["kind"] == "DynamoGraphDeployment" and doc["metadata"]["name"] == "my-llm"
+    assert doc["apiVersion"] == "nvidia.com/v1beta1"
     assert "namespace" not in doc["metadata"]
-    worker = doc["spec"]["services"]["worker"]
-    assert worker["multinode"]["nodeCount"] == 2 and worker["resources"]["limits"]["gpu"] == "8"
-    assert "16" in worker["extraPodSpec"]["mainContainer"]["args"]
+    worker = next(c for c in doc["spec"]["components"] if c["name"] == "worker")
+    main = worker["podTemplate"]["spec"]["containers"][0]
+    assert worker["multinode"]["nodeCount"] == 2 and main["resources"]["limits"]["nvidia.com/gpu"] == "8"
+    assert "16" in main["args"]
+    assert main["image"] == "nvcr.io/nvidia/ai-dynamo/vllm-runtime:1.6.1"
+
+
+@pytest.mark.parametrize(
+    ("version", "api", "tag"),
+    [
+        pytest.param("1.1.0", "nvidia.com/v1alpha1", "1.1.0", id="1.1: v1alpha1 and 1.1.0 images"),
+        pytest.param("1.4.2", "nvidia.com/v1alpha1", "1.4.2", id="1.4: still v1alpha1 storage"),
+        pytest.param("1.5.0", "nvidia.com/v1beta1", "1.5.0", id="1.5 made v1beta1 the storage version"),
+        pytest.param("v1.6.0", "nvidia.com/v1beta1", "1.6.0", id="a v prefix is not part of the image tag"),
+    ],
+)
+def test_api_version_and_image_follow_the_operator_line(version, api, tag):
+    res = cli("init", "x", "--nodes", "2", "--gpus", "4", "--operator-version", version, "-o", "json")
+    assert (res.exit_code, res.stderr) == (0, "")
+    doc = res.json()
+    assert doc["apiVersion"] == api
+    assert f"vllm-runtime:{tag}" in res.stdout
+
+
+def test_v1beta1_for_an_operator_that_does_not_serve_it_is_a_usage_error():
+    res = cli("init", "x", "--operator-version", "1.1.0", "--api-version", "nvidia.com/v1beta1")
+    assert res.exit_code == 2 and "served from operator 1.2.0" in res.stderr
+    assert cli("init", "x", "--operator-version", "1.2.0", "--api-version", "nvidia.com/v1beta1").exit_code == 0
 
 
 def test_json_single_document_is_the_object_itself():
@@ -78,59 +106,57 @@ def test_output_pipes_into_validate_with_no_finding(backend, mode, api, fmt):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--nodes", "2", "--gpus", "8", "--tp", "3"], "TP × PP must equal nodes × gpus"),
-        (["--nodes", "2", "--gpus", "8", "--tp", "4", "--pp", "2"], "--tp 4 × --pp 2 = 8 but nodes × gpus = 2 × 8 = 16"),
+        (["--nodes", "2", "--gpus", "8", "--tp", "3"],
+         "--tp 3 does not divide nodes × gpus = 2 × 8 = 16: TP × PP must equal nodes × gpus"),
+        (["--nodes", "2", "--gpus", "8", "--tp", "4", "--pp", "2"],
+         "--tp 4 × --pp 2 = 8 but nodes × gpus = 2 × 8 = 16: TP × PP must equal nodes × gpus"),
         (["--nodes", "0"], "--nodes must be at least 1"),
-        (["--prefill-nodes", "2"], "need --mode disagg"),
-        (["--orchestrator", "lws", "--queue", "q"], "cannot go with --orchestrator lws"),
-        (["--backend", "llamacpp"], "'llamacpp' is not one of"),
-        (["-o", "table"], 'allowed formats are: json,yaml'),
+        (["--prefill-nodes", "2"], "--prefill-*/--decode-* need --mode disagg"),
+        (["--orchestrator", "lws", "--queue", "q"], "--queue names a KAI-Scheduler queue, which the operator uses on the Grove "
+                                                    "path only; it cannot go with --orchestrator lws"),
+        (["--backend", "llamacpp"], "invalid value for '--backend': 'llamacpp' is not one of 'vllm', 'sglang', 'trtllm'"),
+        (["-o", "table"], 'unable to match a printer suitable for the output format "table", allowed formats are: json,yaml'),
     ],
     ids=["TP not dividing the GPUs", "TP × PP not the GPUs", "zero nodes", "prefill sizing in agg mode",
          "a queue on the LWS path", "an unknown backend", "a bad -o"],
 )
 def test_contradictions_are_usage_errors_stating_the_rule(args, message):
     res = cli("init", "x", *args)
-    assert res.exit_code == 2 and res.stdout == ""
-    assert message in res.stderr.splitlines()[0], res.stderr
-    assert res.stderr.splitlines()[1] == "See 'kubectl dynamo init -h' for help and examples."
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == f"error: {message}\nSee 'kubectl dynamo init -h' for help and examples.\n"
 
 
 @pytest.mark.parametrize("name", ["My-LLM", "x-", "a" * 64, "has_underscore"])
 def test_invalid_names(name):
     res = cli("init", name)
-    assert res.exit_code == 2 and "is not a valid DynamoGraphDeployment name" in res.stderr
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == (f"error: NAME {name!r} is not a valid DynamoGraphDeployment name: at most 63 lower-case letters, "
+                          "digits and '-', starting and ending with a letter or digit\n"
+                          "See 'kubectl dynamo init -h' for help and examples.\n")
 
 
 def test_name_budget_is_enforced():
     res = cli("init", "a" * 40, "--nodes", "2", "--gpus", "4")
-    assert res.exit_code == 2 and "45-character budget" in res.stderr
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == (f"error: name {'a' * 40!r} is too long for Grove's 45-character budget with service 'worker': "
+                          "use at most 29 characters, or --orchestrator lws\nSee 'kubectl dynamo init -h' for help and examples.\n")
 
 
-@functools.lru_cache(maxsize=1)
-def _crd_schemas() -> dict:
-    import yaml
-
-    text = (SHARED_CRDS / "nvidia.com_dynamographdeployments.yaml").read_text()
-    crd = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    return {v["name"]: v["schema"]["openAPIV3Schema"] for v in crd["spec"]["versions"]}
-
-
-@pytest.mark.skipif(not (SHARED_CRDS / "nvidia.com_dynamographdeployments.yaml").exists(), reason="upstream CRDs not present")
+@pytest.mark.skipif(not crd_schema.served_versions(), reason="upstream CRDs not present")
 @pytest.mark.parametrize("api", ["nvidia.com/v1alpha1", "nvidia.com/v1beta1"])
 @pytest.mark.parametrize("backend", ["vllm", "sglang", "trtllm"])
 def test_output_passes_the_real_crd_schema(api, backend):
-    jsonschema = pytest.importorskip("jsonschema")
+    """Through the CLI, with the one CRD-schema reader of the unit tests (tests/unit/crd_schema.py,
+    which also refuses fields the API server would prune)."""
     import yaml
 
-    schemas = _crd_schemas()
     version = api.split("/")[1]
-    if version not in schemas:
+    if version not in crd_schema.served_versions():
         pytest.skip(f"the upstream CRD does not serve {version}")
     for mode in ("agg", "disagg"):
-        out = cli("init", "x", "--nodes", "2", "--gpus", "4", "--backend", backend, "--mode", mode, "--api-version", api).stdout
-        # a validator, not jsonschema.validate(): that re-checks the 1 MB schema itself every call
-        jsonschema.Draft7Validator(schemas[version]).validate(_dgd(list(yaml.safe_load_all(out))))
+        res = cli("init", "x", "--nodes", "2", "--gpus", "4", "--backend", backend, "--mode", mode, "--api-version", api)
+        assert (res.exit_code, res.stderr) == (0, "")
+        assert crd_schema.errors(_dgd(list(yaml.safe_load_all(res.stdout))), version) == []
 
 
 # --- flag bounds (issue 10): sizes are int32 in the CRD, names what the API server accepts ---------
@@ -176,3 +202,23 @@ def test_the_largest_accepted_shape_still_validates():
     # 30 × 5000 worker pods and the frontend are one pod more than a cluster runs
     res = cli("init", "big", "--nodes", "5000", "--gpus", "8", "--replicas", "30")
     assert res.exit_code == 2 and "no cluster can run: replicas × nodeCount over all services is 150001 pods" in res.stderr
+
+
+GOLDEN = {
+    "init-vllm-agg.yaml": ["my-llm", "--nodes", "2", "--gpus", "8", "--api-version", "nvidia.com/v1alpha1",
+                           "--image", "nvcr.io/nvidia/ai-dynamo/vllm-runtime:1.1.0"],
+    "init-sglang-lws-pp.yaml": ["sg", "--backend", "sglang", "--nodes", "2", "--gpus", "8", "--pp", "2", "--orchestrator", "lws",
+                                "--api-version", "nvidia.com/v1alpha1", "--image", "nvcr.io/nvidia/ai-dynamo/sglang-runtime:1.1.0",
+                                "-n", "inference"],
+    "init-trtllm-disagg-v1beta1.json": ["trt", "--backend", "trtllm", "--mode", "disagg", "--nodes", "2", "--gpus", "4",
+                                        "--decode-nodes", "1", "--queue", "team-a", "--api-version", "nvidia.com/v1beta1",
+                                        "--image", "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:1.1.0", "-o", "json"],
+}
+
+
+@pytest.mark.parametrize("name", list(GOLDEN))
+def test_golden_scaffolds(name):
+    """The whole manifest init writes (images and API version given, so only the scaffold decides)."""
+    res = cli("init", *GOLDEN[name])
+    assert (res.exit_code, res.stderr) == (0, "")
+    assert_golden(name, res.stdout)

@@ -23,41 +23,37 @@ def test_help_lists_commands_in_registry_order_with_examples():
 
 def test_no_arguments_prints_help_and_succeeds():
     res = cli()
-    assert res.exit_code == 0
-    assert "Commands:" in res.stdout
+    assert (res.exit_code, res.stderr) == (0, "")
+    assert res.stdout == cli("--help").stdout
 
 
 def test_short_h_is_help_for_subcommands_too():
     res = cli("validate", "-h")
-    assert res.exit_code == 0
-    assert "Usage: kubectl dynamo validate" in res.stdout
+    assert (res.exit_code, res.stderr) == (0, "")
+    assert res.stdout == cli("validate", "--help").stdout
+    assert res.stdout.startswith("Usage: kubectl dynamo validate [OPTIONS]\n")
     assert "Global Options:" in res.stdout and "Examples:" in res.stdout
 
 
 @pytest.mark.parametrize(
-    "args, message",
+    "args, message, path",
     [
-        (["frobnicate"], "error: unknown command \"frobnicate\" for \"kubectl dynamo\""),
-        (["validate", "--bogus"], "error: unknown flag: --bogus"),
-        (["--request-timeout", "soon", "version", "--client"], "invalid value for '--request-timeout': 'soon' is not a duration"),
-        (["-v", "high", "version", "--client"], "log level must be a non-negative integer"),
-        (["--color", "pink", "version", "--client"], "'pink' is not one of"),
+        (["frobnicate"], 'unknown command "frobnicate" for "kubectl dynamo"', "kubectl dynamo"),
+        (["validate", "--bogus"], "unknown flag: --bogus", "kubectl dynamo validate"),
+        (["--request-timeout", "soon", "version", "--client"],
+         "invalid value for '--request-timeout': 'soon' is not a duration (use a number with a unit: 30s, 2m, 1h30m; 0 for none)",
+         "kubectl dynamo"),
+        (["-v", "high", "version", "--client"],
+         "invalid value for '-v' / '--v': log level must be a non-negative integer, not 'high'", "kubectl dynamo"),
+        (["--color", "pink", "version", "--client"],
+         "invalid value for '--color': 'pink' is not one of 'auto', 'always', 'never'", "kubectl dynamo"),
     ],
     ids=["an unknown command", "an unknown flag", "a bad duration", "a bad log level", "a bad colour mode"],
 )
-def test_usage_errors_are_one_error_line_plus_see_help(args, message):
+def test_usage_errors_are_one_error_line_plus_see_help(args, message, path):
     res = cli(*args)
-    assert res.exit_code == 2
-    assert res.stdout == ""
-    lines = res.stderr.splitlines()
-    assert lines[0].startswith("error: ") and message in lines[0], res.stderr
-    assert lines[1].startswith("See 'kubectl dynamo") and lines[1].endswith("-h' for help and examples.")
-    assert "Traceback" not in res.stderr
-
-
-def test_usage_error_names_the_subcommand_in_see_line():
-    res = cli("validate", "--bogus")
-    assert res.stderr.splitlines()[1] == "See 'kubectl dynamo validate -h' for help and examples."
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == f"error: {message}\nSee '{path} -h' for help and examples.\n"
 
 
 @pytest.mark.parametrize("position", ["before", "after"], ids=["global flags before the subcommand", "global flags after it"])
@@ -71,6 +67,7 @@ def test_global_options_are_accepted_on_either_side_of_the_subcommand(position):
 
 def test_later_global_option_wins():
     res = cli("-n", "first", "init", "x", "-n", "second")
+    assert (res.exit_code, res.stderr) == (0, "")
     assert res.yaml()["metadata"]["namespace"] == "second"
 
 
@@ -123,8 +120,8 @@ def test_traceback_only_from_v6(flag):
     quiet = cli("validate", "-f", missing)
     loud = cli("validate", "-f", missing, *flag.split())
     assert quiet.exit_code == loud.exit_code == 2
-    assert "Traceback" not in quiet.stderr
-    assert "Traceback" in loud.stderr and loud.stderr.rstrip().splitlines()[-1].startswith("error: the path")
+    assert quiet.stderr == f'error: the path "{missing}" does not exist\n'
+    assert loud.stderr.startswith("Traceback (most recent call last):\n") and loud.stderr.endswith(quiet.stderr)
 
 
 def test_registry_targets_are_commands_with_global_options_and_matching_summaries():
@@ -150,7 +147,8 @@ def test_color_always_colours_the_error_prefix_and_no_color_is_honoured():
 
 def test_empty_output_flag_means_the_default():
     res = cli("version", "--client", "-o", "")
-    assert res.exit_code == 0 and res.stdout.startswith("Client Version:")
+    assert (res.exit_code, res.stderr) == (0, "")
+    assert res.stdout == cli("version", "--client").stdout
 
 
 def test_global_options_map_to_the_cluster_connection_options():

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import platform
+import sys
+
 import pytest
 
 from kubectl_dynamo import __version__
+from kubectl_dynamo.cli.version_cmd import client_version
 
 from .conftest import cli
 
@@ -17,10 +21,12 @@ def test_client_text():
 @pytest.mark.parametrize("fmt", ["json", "yaml"])
 def test_client_machine_output(fmt):
     res = cli("version", "--client", "-o", fmt)
+    assert (res.exit_code, res.stderr) == (0, "")
     data = res.json() if fmt == "json" else res.yaml()
-    assert list(data) == ["clientVersion"]
-    assert data["clientVersion"]["gitVersion"] == f"v{__version__}"
-    assert {"major", "minor", "pythonVersion", "platform"} <= set(data["clientVersion"])
+    major, minor = __version__.split(".")[:2]
+    assert data == {"clientVersion": {"major": major, "minor": minor, "gitVersion": f"v{__version__}",
+                                      "pythonVersion": platform.python_version(), "platform": client_version()["platform"]}}
+    assert data["clientVersion"]["platform"].split("/")[0] == sys.platform
 
 
 DEAD_KUBECONFIG = """\
@@ -45,4 +51,6 @@ def test_without_client_and_no_cluster_prints_the_client_then_fails_like_kubectl
 
 def test_bad_output():
     res = cli("version", "--client", "-o", "wide")
-    assert res.exit_code == 2 and "allowed formats are: json,text,yaml" in res.stderr
+    assert (res.exit_code, res.stdout) == (2, "")
+    assert res.stderr == ('error: unable to match a printer suitable for the output format "wide", allowed formats are: '
+                          "json,text,yaml\nSee 'kubectl dynamo version -h' for help and examples.\n")

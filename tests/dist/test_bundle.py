@@ -40,9 +40,10 @@ def test_init(bundle: Bundle, tmp_path):
     assert (proc.returncode, proc.stderr) == (0, "")
     docs = [d for d in yaml.safe_load_all(proc.stdout) if d]
     dgd = next(d for d in docs if d["kind"] == "DynamoGraphDeployment")
-    workers = [s for s in dgd["spec"]["services"].values() if s.get("multinode")]
+    # the default is the newest mirrored line's storage version, v1beta1
+    workers = [c for c in dgd["spec"]["components"] if c.get("multinode")]
     assert workers and workers[0]["multinode"]["nodeCount"] == 2
-    assert workers[0]["resources"]["limits"]["gpu"] == "4"
+    assert workers[0]["podTemplate"]["spec"]["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "4"
 
 
 def test_init_output_passes_validate_in_the_bundle(bundle: Bundle, tmp_path):

@@ -263,6 +263,9 @@ def test_assume_completion_never_repeats_a_word_nor_offers_none_after_a_comma():
     items = [c.value for c in AssumeList().shell_complete(None, None, "grove,")]
     assert "grove,grove" not in items and "grove,none" not in items
     assert "grove,kai" in items
+    # a word given with a version is taken too
+    items = [c.value for c in AssumeList().shell_complete(None, None, "grove@v0.1.0-alpha.13,")]
+    assert not any(i.endswith(",grove") for i in items) and "grove@v0.1.0-alpha.13,kai" in items
 
 
 def test_context_names_come_from_every_kubeconfig_file_without_the_kubernetes_client(tmp_path, monkeypatch):

@@ -405,7 +405,7 @@ class Cluster:
         names = self.install_crds(*chosen.values(), timeout=timeout)
         return CrdInstall(source=source, names=names, sets=chosen)
 
-    def uninstall_crds(self, *names_or_paths: str | os.PathLike, timeout: float = 60.0) -> list[str]:
+    def uninstall_crds(self, *names_or_paths: str | os.PathLike, timeout: float = 180.0) -> list[str]:
         """Delete CRDs (by name ``<plural>.<group>``, or every CRD in the given files/dirs) and wait
         until they are gone, objects included (apiextensions' own finalizer does that; no
         controller-manager needed). For tests of a cluster *without* an orchestrator; the CRD
@@ -910,7 +910,7 @@ class Cluster:
                                    image: str = "nvcr.io/nvidia/ai-dynamo/kubernetes-operator:1.1.0",
                                    labels: dict[str, str] | None = None, available: bool = True, *,
                                    args: list[str] | None = None, container_name: str = "manager",
-                                   replicas: int = 1):
+                                   replicas: int = 1, volumes: list[dict] | None = None):
         """Create an apps/v1 Deployment (e.g. the Dynamo operator) and report its status as the
         deployment controller would: ``Available=True`` with all replicas ready, or
         ``Available=False`` (``MinimumReplicasUnavailable``) with none. Returns the V1Deployment."""
@@ -921,7 +921,8 @@ class Cluster:
             "spec": {"replicas": replicas, "selector": {"matchLabels": dict(lbls)},
                      "template": {"metadata": {"labels": dict(lbls)},
                                   "spec": {"containers": [{"name": container_name, "image": image,
-                                                           "args": args or ["--config=/etc/dynamo-operator/config.yaml"]}]}}},
+                                                           "args": args or ["--config=/etc/dynamo-operator/config.yaml"]}],
+                                           **({"volumes": volumes} if volumes else {})}}},
         }
         dep = self.apps.create_namespaced_deployment(ns, body)
         now = _now()

@@ -10,10 +10,13 @@ import sys
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import yaml
 from kubernetes.client import ApiException
+
+from tests import golden
 
 from ..cli.conftest import cli
 
@@ -270,7 +273,9 @@ def test_a_field_manager_conflict_refuses_until_force_conflicts(cluster, project
 def test_stdin_from_init_through_a_real_pipe(cluster, project_crds, dynamo_ready):
     ns = dynamo_ready
     env = cluster.env()
-    init = subprocess.run([sys.executable, "-m", "kubectl_dynamo", "init", "piped-llm", "--nodes", "2", "--gpus", "4"],
+    # the project's test CRDs serve v1alpha1 only, as a 1.1 cluster does: write for that line
+    init = subprocess.run([sys.executable, "-m", "kubectl_dynamo", "init", "piped-llm", "--nodes", "2", "--gpus", "4",
+                           "--operator-version", "1.1.0"],
                           capture_output=True, text=True, env=env, timeout=60, check=True)
     res = subprocess.run([sys.executable, "-m", "kubectl_dynamo", "apply", "-f", "-", "-n", ns],
                          input=init.stdout, capture_output=True, text=True, env=env, timeout=120)
@@ -442,3 +447,32 @@ def test_wait_ignores_a_stale_ready_status_of_the_previous_spec(cluster, project
     assert res.exit_code == 4, res.stderr
     assert "operator has not seen the new spec yet" in res.stderr
 
+
+
+# --- golden output -------------------------------------------------------------------------------
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def test_golden_apply_output(cluster, crds, dynamo_ready, tmp_path, monkeypatch, kubeconfig_env):
+    """What apply prints, whole: kubectl's lines and the GPU/TP summaries of two DGDs; a server dry
+    run of an edit; and a refusal with its findings grouped per DGD (file names relative, so the
+    files do not depend on the test's directory; operator_env's two free 4-GPU nodes hold both)."""
+    ns = dynamo_ready
+    monkeypatch.chdir(tmp_path)
+    docs = [configmap(), pvc(), dgd(), dgd("my-llm-small", tp=4, gpus=2)]
+    write(tmp_path, *docs)
+    created = cli("apply", "-f", "deploy.yaml", "-n", ns)
+    assert (created.exit_code, created.stderr) == (0, "")
+    golden.assert_golden(GOLDEN / "apply-created.txt", created.stdout)
+
+    write(tmp_path, configmap(value="2"), pvc(), dgd(), dgd("my-llm-small", tp=4, gpus=2))
+    dry = cli("apply", "-f", "deploy.yaml", "-n", ns, "--dry-run=server")
+    assert (dry.exit_code, dry.stderr) == (0, "")
+    golden.assert_golden(GOLDEN / "apply-dry-run-server.txt", dry.stdout)
+
+    write(tmp_path, configmap(), dgd("good-llm"), dgd("bad-llm", tp=4), name="bad.yaml")
+    refused = cli("apply", "-f", "bad.yaml", "-n", ns)
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    golden.assert_golden(GOLDEN / "apply-refused.stderr.txt", refused.stderr)
+    assert live(cluster, ns, dgd("good-llm")) is None and live(cluster, ns, dgd("bad-llm")) is None

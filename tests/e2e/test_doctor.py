@@ -174,7 +174,7 @@ class TestGroveAndKai:
         assert res.check("orchestrator.effective")["summary"] == (
             "new multinode DGDs get Grove (one PodCliqueSet per DGD) with KAI-Scheduler (queue 'dynamo' unless annotated)")
         assert "v1alpha1" in res.check("dynamo.crd")["summary"]
-        assert res.check("dynamo.version")["summary"] == "operator version 1.1.0"
+        assert res.check("dynamo.version")["summary"] == "operator version 1.1.0 (rule set 1.1)"
         caps = report["capabilities"]
         assert (caps["source"], caps["grove"], caps["kaiScheduler"], caps["lws"], caps["operatorVersion"]) == (
             "cluster", True, True, False, "1.1.0")
@@ -208,7 +208,7 @@ class TestGroveAndKai:
         assert rows["h100-0"].split() == ["h100-0", "NVIDIA-H100-80GB-HBM3", "8", "3", "5", "yes", "rdma/ib=8"]
         assert rows["h100-cordoned"].split()[-3:] == ["no", "(cordoned)", "-"]
         assert "0 (+7 MIG/shared)" in rows["a100-mig"]
-        assert "high-speed networking on 2 of 7 GPU node(s) (rdma); NVLink domains (nvidia.com/gpu.clique): 0f3c.1" in out
+        assert "high-speed networking on 2 of 7 GPU nodes (rdma); NVLink domains (nvidia.com/gpu.clique): 0f3c.1" in out
         assert out.rstrip().splitlines()[-1].startswith("0 failed, ")
 
     def test_as_a_user_runs_it_stderr_stays_empty(self, grove_kai):

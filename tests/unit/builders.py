@@ -225,28 +225,34 @@ def caps(
     volcano: bool = False,
     kai: bool = False,
     *,
+    disaggregated_set: bool = False,
     version: str | None = "1.1.0",
     config: OrchestratorConfig | None = None,
     queues: set[str] | None = None,
     restart_needed: list[str] | None = None,
     free_gpus: list[int] | None = None,
 ) -> Capabilities:
-    c = capabilities.resolve(Detected(grove=grove, lws=lws, volcano=volcano, kai=kai), config, version)
+    c = capabilities.resolve(Detected(grove=grove, lws=lws, volcano=volcano, kai=kai, disaggregated_set=disaggregated_set),
+                             config, version)
     c.queues = queues
     c.restart_needed = list(restart_needed or [])
     c.free_gpus_per_node = free_gpus
     return c
 
 
-def findings(doc: dict, *, configmaps: dict | None = None, version: str | None = None) -> list:
+def findings(doc: dict, *, configmaps: dict | None = None, version: str | None = "1.1.0") -> list:
+    """validate's findings under the 1.1 rules (the line these unit tests were written for, like
+    caps()); tests of newer lines pass `version`, and None means the plugin's default line."""
     return rules.validate(graph(doc), configmaps or {}, version)
 
 
-def explain(doc: dict, c: Capabilities | None = None, *, configmaps: dict | None = None, creating: bool = True):
-    return plan.explain(graph(doc), c if c is not None else caps(grove=True), configmaps or {}, creating)
+def explain(doc: dict, c: Capabilities | None = None, *, configmaps: dict | None = None, creating: bool = True,
+            claims: dict | None = None):
+    return plan.explain(graph(doc), c if c is not None else caps(grove=True), configmaps or {}, creating, claims)
 
 
 def service_plan(doc: dict, c: Capabilities | None = None, name: str | None = None, **kw: Any):
+    """The plan of service `name` (default: the first that is not a frontend)."""
     e = explain(doc, c, **kw)
     if name is None:
         return next(s for s in e.services if s.component_type != "frontend")

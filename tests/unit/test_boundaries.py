@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_dynamo"
-PURE = ("dgd", "state", "checks", "contracts", "errors", "limits")
+PURE = ("dgd", "state", "checks", "contracts", "errors", "limits", "words")
 
 
 def _modules() -> dict[str, Path]:
@@ -80,6 +80,8 @@ RULES = {
     "report renders and never reads a cluster or calls a command": (("report",), ("cluster", "cli"), ("kubernetes",)),
     "cluster does I/O and never renders or calls a command": (("cluster",), ("cli", "report"), ()),
     "only cluster imports the kubernetes client": (OUTSIDE_CLUSTER, (), ("kubernetes", "urllib3")),
+    "dgd is the bottom layer: it never imports state or checks": (("dgd",), ("state", "checks", "inputs"), ()),
+    "state never imports checks": (("state", "contracts"), ("checks", "inputs"), ()),
 }
 
 

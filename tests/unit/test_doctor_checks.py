@@ -14,7 +14,13 @@ from kubectl_dynamo.dgd.capabilities import OrchestratorConfig
 from kubectl_dynamo.state.access import NEEDS, read_review
 from kubectl_dynamo.state.controllers import DYNAMO, find_controllers
 from kubectl_dynamo.state.discovery import Discovery, Resource
-from kubectl_dynamo.state.facts import ClusterFacts, OperatorFacts, parse_operator_config
+from kubectl_dynamo.state.facts import (
+    ClusterFacts,
+    OperatorFacts,
+    crd_times,
+    earliest_start,
+    parse_operator_config,
+)
 from kubectl_dynamo.state.inventory import build_inventory
 
 from .test_controllers import deployment
@@ -34,7 +40,8 @@ CRDS = {"grove": "podcliquesets.grove.io", "kai": "queues.scheduling.run.ai",
         "lws": "leaderworkersets.leaderworkerset.x-k8s.io", "volcano": "podgroups.scheduling.volcano.sh"}
 CONTROLLERS = {
     "grove": deployment("grove-operator", "grove-system", image="r/grove-operator:v0.1.0-alpha.8", container="grove-operator"),
-    "kai": deployment("kai-operator", "kai-scheduler", labels={"app": "kai-operator"}, image="r/operator:v0.13.0"),
+    # v0.13.4: the KAI the 1.1 platform bundles (a lower one warns: compat.kai-version)
+    "kai": deployment("kai-operator", "kai-scheduler", labels={"app": "kai-operator"}, image="r/operator:v0.13.4"),
     "lws": deployment("lws-controller-manager", "lws-system", image="r/lws:v0.7.0"),
     "volcano": deployment("volcano-scheduler", "volcano-system", image="r/vc-scheduler:v1.12.0", container="volcano-scheduler"),
 }
@@ -135,8 +142,11 @@ def test_a_denied_review_counts_as_denied():
 
 def test_everything_in_place_passes():
     got = checks(facts())
-    assert {k: c.status for k, c in got.items() if c.status != "pass"} == {"lws.installed": "skip", "volcano.installed": "skip",
-                                                                            "network.fabric": "warn"}
+    # the compatibility rules whose inputs these facts do not hold are skipped, never guessed
+    assert {k: c.status for k, c in got.items() if c.status != "pass"} == {
+        "lws.installed": "skip", "volcano.installed": "skip", "network.fabric": "warn",
+        "compat.operator-image": "skip", "compat.kai-dra": "skip", "compat.disaggregatedset": "skip",
+        "compat.grove-podclique-names": "skip", "orchestrator.disaggregatedset": "skip"}
     assert got["dynamo.crd"].summary == "DynamoGraphDeployment API served (v1alpha1)"
     assert got["dynamo.operator"].summary == f"operator dynamo-system/{OPERATOR} available"
     assert got["dynamo.config"].summary == "orchestrators: grove=auto, lws=auto, kaiScheduler=auto"
@@ -166,15 +176,17 @@ def test_operator(kw, status, summary):
 
 
 @pytest.mark.parametrize("image, status, summary", [
-    ("r/op:1.1.0", "pass", "operator version 1.1.0"),
+    ("r/op:1.1.0", "pass", "operator version 1.1.0 (rule set 1.1)"),
+    ("r/op:1.6.2", "pass", "operator version 1.6.2 (rule set 1.6)"),
     ("r/op:latest", "warn", "operator version latest: not a release version"),
-    ("r/op:9.0.0", "pass", "operator version 9.0.0"),
+    ("r/op:1.7.0", "warn", "operator version 1.7.0 is newer than the newest line the plugin mirrors (1.6, 1.6.1)"),
+    ("r/op:9.0.0", "warn", "operator version 9.0.0 is newer than the newest line the plugin mirrors (1.6, 1.6.1)"),
 ])
 def test_operator_version(image, status, summary):
     c = checks(facts(operator=deployment(OPERATOR, "d", image=image)))["dynamo.version"]
     assert (c.status, c.summary) == (status, summary)
-    if image.endswith("9.0.0"):
-        assert "newer than the newest line the plugin mirrors" in c.detail
+    if status == "warn" and "newer" in summary:
+        assert "use the 1.6 rules" in c.detail
 
 
 @pytest.mark.parametrize("kw, status, summary", [
@@ -302,20 +314,30 @@ def test_effective_orchestrator(apis, config, status, sentence):
     assert (c.status, c.summary) == (status, sentence)
 
 
+HELM = "helm upgrade <release> <chart> -n <namespace> --reuse-values"
+
+
 @pytest.mark.parametrize("apis, config, hint", [
-    (("dynamo", "grove"), "{grove: {enabled: false}}", "--set global.grove.enabled=true"),
-    (("dynamo", "lws"), "{}", "install Volcano"),
-    (("dynamo",), "{}", "install Grove"),
+    (("dynamo", "grove"), "{grove: {enabled: false}}",
+     f"Grove is installed but disabled in the operator (orchestrators.grove.enabled=false): {HELM} --set global.grove.enabled=true"),
+    (("dynamo", "lws"), "{}",
+     "LeaderWorkerSet is installed but Volcano is not: install Volcano (the operator uses LWS only with it), or install Grove"),
+    (("dynamo",), "{}",
+     f"install Grove ({HELM} --set global.grove.install=true) or LeaderWorkerSet + Volcano, then restart the operator"),
 ])
 def test_effective_orchestrator_failure_hints(apis, config, hint):
     c = checks(facts(apis, config=f"orchestrators: {config}"))["orchestrator.effective"]
-    assert c.status == "fail" and hint in c.hint
+    assert (c.status, c.hint) == ("fail", hint)
 
 
-def test_grove_turned_off_in_the_operator_names_the_helm_value():
-    c = checks(facts(config="orchestrators: {grove: {enabled: false}}"))["orchestrator.grove"]
-    assert (c.status, c.summary) == ("warn", "Grove is installed but disabled in the operator (orchestrators.grove.enabled=false)")
-    assert "--set global.grove.enabled=true" in c.hint
+def test_every_helm_hint_spells_the_command_one_way():
+    """doctor.py and orchestrators.py had a Helm command each; there is one now (checks.orchestrators.HELM)."""
+    grove = checks(facts(config="orchestrators: {grove: {enabled: false}}"))["orchestrator.grove"]
+    assert (grove.status, grove.summary, grove.hint) == (
+        "warn", "Grove is installed but disabled in the operator (orchestrators.grove.enabled=false)",
+        f"{HELM} --set global.grove.enabled=true, then the operator restarts with it")
+    missing = checks(facts(("dynamo", "kai")))["grove.installed"]
+    assert missing.hint == f"{HELM} --set global.grove.install=true (or install Grove), then restart the Dynamo operator"
 
 
 def test_forced_on_without_the_api_fails():
@@ -351,6 +373,22 @@ def test_an_api_installed_after_the_operator_started_needs_a_restart():
     assert f.capabilities().grove is True and f.capabilities(as_running=True).grove is False
 
 
+def test_survey_timestamps_are_read_like_every_other_timestamp():
+    """The survey's CRD and pod times go through state/common.parse_time, as get's ages do: always
+    aware UTC, so a timestamp without a zone compares with one with Z instead of raising TypeError
+    in restart_needed (survey.parse_time left it naive)."""
+    crds = [{"metadata": {"name": "podcliquesets.grove.io", "creationTimestamp": "2026-01-01T00:05:00Z"}},
+            {"metadata": {"name": "queues.scheduling.run.ai", "creationTimestamp": "garbage"}}]
+    pods = [{"status": {"phase": "Running", "startTime": "2026-01-01T00:01:00"}},
+            {"status": {"phase": "Running", "startTime": "2026-01-01T00:00:30Z"}},
+            {"status": {"phase": "Pending", "startTime": "2025-12-31T00:00:00Z"}}]
+    assert crd_times(crds) == {"podcliquesets.grove.io": T0 + timedelta(minutes=5), "queues.scheduling.run.ai": None}
+    assert earliest_start(pods) == T0 + timedelta(seconds=30)
+    assert earliest_start([{"status": {"phase": "Running", "startTime": "2026-01-01T00:01:00"}}]) == T0 + timedelta(minutes=1)
+    f = facts(crd_times=crd_times(crds), started=earliest_start(pods))
+    assert f.restart_needed() == ["grove.io"]
+
+
 @pytest.mark.parametrize("kw, status", [
     pytest.param({}, "pass", id="started after every CRD"),
     pytest.param({"started": None}, "skip", id="no running operator pod"),
@@ -373,7 +411,7 @@ def test_operator_version_flag_overrides_the_image_tag():
 def test_gpus_and_capacity():
     f = facts(nodes=[node("a"), node("b"), node("c", cordoned=True), node("d", 4)], pods=[pod("a", 2), pod("b", 1)])
     got = checks(f)
-    assert got["gpu.inventory"].summary == "4 GPU node(s), 3 schedulable; 28 GPUs, 17 free on schedulable nodes"
+    assert got["gpu.inventory"].summary == "4 GPU nodes, 3 schedulable; 28 GPUs, 17 free on schedulable nodes"
     assert "not schedulable: c (cordoned)" in got["gpu.inventory"].detail
     assert (got["gpu.capacity"].status, got["gpu.capacity"].summary) == (
         "pass", "largest multinode shape that fits now: 2 nodes × 6 GPUs")
@@ -403,7 +441,7 @@ def test_network():
     f = facts(nodes=[node("a", rdma__ib="8", labels={"nvidia.com/gpu.clique": "u.1"}), node("b")])
     c = checks(f)["network.fabric"]
     assert (c.status, c.summary) == (
-        "pass", "high-speed networking on 1 of 2 GPU node(s) (rdma); NVLink domains (nvidia.com/gpu.clique): u.1")
+        "pass", "high-speed networking on 1 of 2 GPU nodes (rdma); NVLink domains (nvidia.com/gpu.clique): u.1")
     assert c.detail == "a: rdma/ib=8"
 
 
@@ -423,3 +461,79 @@ def test_report_shape():
     assert (r["gpus"]["total"], r["gpus"]["free"], r["gpus"]["largestFit"]) == (8, 5, {"nodes": 1, "gpusPerNode": 5})
     assert sum(r["summary"].values()) == len(r["checks"])
     assert report(DoctorInput(facts(forbidden={"nodes": "x"}), [])).to_dict()["gpus"] is None
+
+
+# --- version compatibility (R1-R14 as doctor checks; facts from state/compat_facts.py) --------------
+
+def _skewed(operator_image: str, chart: str | None = None, grove: str = "v0.1.0-alpha.8", kai: str = "v0.13.4",
+            dgds: list[dict] | None = None, **kw) -> ClusterFacts:
+    args = [f"--operator-version={chart}"] if chart else []
+    op = deployment(OPERATOR, "dynamo-system", image=f"nvcr.io/nvidia/ai-dynamo/kubernetes-operator:{operator_image}", args=args)
+    f = facts(operator=op, **kw)
+    f.controllers["grove"] = find_controllers([deployment("grove-operator", "grove-system", image=f"r/grove-operator:{grove}",
+                                                          container="grove-operator")])["grove"]
+    f.controllers["kai"] = find_controllers([deployment("kai-operator", "kai-scheduler", labels={"app": "kai-operator"},
+                                                        image=f"r/operator:{kai}")])["kai"]
+    f.dgds = dgds
+    return f
+
+
+def test_every_compatibility_rule_is_its_own_doctor_check():
+    got = checks(facts())
+    ids = [k for k in got if k.startswith("compat.")]
+    assert len(ids) == 14 and all(got[k].section == "compatibility" for k in ids)
+    assert all(got[k].summary.startswith(f"R{i + 1}: ") for i, k in enumerate(ids))
+
+
+def test_matching_versions_pass():
+    got = checks(_skewed("1.5.0", "1.5.0", grove="v0.1.0-alpha.13", kai="v0.17.0", dgds=[]))
+    compat = {k: c.status for k, c in got.items() if k.startswith("compat.")}
+    assert set(compat.values()) <= {"pass", "skip"}, compat
+    assert compat["compat.operator-image"] == compat["compat.grove-version"] == compat["compat.kai-version"] == "pass"
+
+
+def test_a_skewed_cluster_fails_the_rules_it_breaks_with_symptom_and_versions():
+    tas = {"apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment", "metadata": {"name": "tas", "namespace": "a"},
+           "spec": {"topologyConstraint": {"topologyProfile": "rack"}, "services": {}}}
+    pinned = checks(_skewed("1.3.1", "1.4.0", dgds=[]))["compat.operator-image"]
+    assert pinned.status == "fail" and "flag provided but not defined: -operator-image" in pinned.detail
+    assert "1.4.0" in pinned.hint
+    f = _skewed("1.3.1", "1.3.1", grove="v0.1.0-alpha.12", kai="v0.14.1", dgds=[tas],
+                crd_times={"clustertopologybindings.grove.io": T0})
+    got = checks(f)
+    assert got["compat.operator-image"].status == "pass"
+    r2 = got["compat.grove-topology-old-operator"]
+    assert r2.status == "fail" and "a/tas" in r2.summary and 'no matches for kind "ClusterTopology"' in r2.detail
+    assert "1.4" in r2.hint
+    r6 = got["compat.grove-kai-podgroups"]
+    assert r6.status == "fail" and "v0.15.0" in r6.hint
+    # a passing check carries no hint
+    assert all(c.hint is None for c in got.values() if c.status == "pass" and c.section == "compatibility")
+
+
+def test_compat_facts_from_the_survey():
+    f = _skewed("1.3.1", "1.4.0", grove="v0.1.0-alpha.12", kai="v0.14.1", dgds=[], kai_shard={"spec": {"args": {}}},
+                grove_config={"scheduler": {"profiles": [{"name": "kai-scheduler"}]}}, driver_versions={"g0": 575})
+    c = f.capabilities().compat
+    assert (c.operator_image_tag, c.operator_chart_version, c.versions.operator) == ("1.3.1", "1.4.0", "1.4.0")
+    assert (c.versions.grove, c.versions.kai, c.versions.kubernetes) == ("v0.1.0-alpha.12", "v0.14.1", "v1.37.2")
+    assert c.grove_profiles == ["kai-scheduler"] and (c.kai_staleness, c.kai_staleness_known) == (None, True)
+    assert c.driver_versions == {"g0": 575} and c.topology_dgds == []
+    got = checks(f)
+    assert got["compat.kai-staleness"].status == "warn" and got["compat.gpu-driver"].status == "fail"
+
+
+def test_an_unreadable_operator_version_skips_the_operator_rules():
+    f = _skewed("sha-123abc", dgds=[])
+    got = checks(f)
+    assert got["compat.grove-version"].status == got["compat.kai-version"].status == "skip"
+
+
+def test_disaggregated_set_api_detection():
+    f = facts(("dynamo", "grove", "kai", "lws"), operator=deployment(
+        OPERATOR, "dynamo-system", image="nvcr.io/nvidia/ai-dynamo/kubernetes-operator:1.5.0"))
+    assert checks(f)["orchestrator.disaggregatedset"].status == "skip"
+    f.discovery.groups["disaggregatedset.x-k8s.io"] = ["v1"]
+    c = checks(f)["orchestrator.disaggregatedset"]
+    assert c.status == "pass" and "disaggregatedset.x-k8s.io/v1 served" in c.summary
+    assert f.capabilities().disaggregated_set is True

@@ -1,6 +1,9 @@
 """The upstream example DGDs in ../shared/examples/dynamo (reference §6): every one validates with no
 error and explains on both orchestrators; GPU totals and TP match values computed here, in the
-test, straight from the YAML; and the reference's test vectors hold."""
+test, straight from the YAML; and the reference's test vectors hold.
+
+They are the 1.1 line's examples (image tags like `my-tag`, which the 1.5+ runtime-version check
+rejects), so they are checked against the 1.1 rules; the 1.6.1 templates are test_examples_161.py."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from . import crd_schema
 from .builders import DGD_CRD, EXAMPLES, load_yaml_documents
 
 ASSUMPTIONS = ["grove,kai", "lws,volcano"]
+LINE = "1.1.0"  # the operator line these examples were written for
 WORKER_TYPES = ("worker", "prefill", "decode")
 
 
@@ -41,7 +45,7 @@ def _dgds(docs: list[dict]) -> list[dict]:
 
 
 def _explain(doc: dict, docs: list[dict], assume: str = "grove,kai", creating: bool = True):
-    return plan.explain(model.read_graph(doc), capabilities.assumed(assume, None), model.configmaps_by_name(docs), creating)
+    return plan.explain(model.read_graph(doc), capabilities.assumed(assume, LINE), model.configmaps_by_name(docs), creating)
 
 
 def _svc(explanation, name: str):
@@ -99,7 +103,7 @@ def test_every_example_has_a_dgd_that_validates_without_error(path: Path):
     assert dgds, f"{path.name} holds no DynamoGraphDeployment"
     cms = model.configmaps_by_name(docs)
     for doc in dgds:
-        found = rules.validate(model.read_graph(doc, path.name), cms)
+        found = rules.validate(model.read_graph(doc, path.name), cms, LINE)
         assert [f for f in found if f.severity == "error"] == []
         # none of the examples is ambiguous about its parallelism once its ConfigMaps are read
         assert "PARALLELISM_UNKNOWN" not in [f.code for f in found]
@@ -210,7 +214,7 @@ def test_gb200_recipe_decode_is_tp_32_over_8_nodes_of_4():
 
 def test_gb200_recipe_without_its_configmaps_cannot_tell_tp():
     docs = _example("recipe-deepseek-r1-trtllm-disagg-wide-ep-gb200.yaml")
-    found = rules.validate(model.read_graph(_dgds(docs)[0]), {})
+    found = rules.validate(model.read_graph(_dgds(docs)[0]), {}, LINE)
     assert {f.service for f in found if f.code == "PARALLELISM_UNKNOWN"} == {"prefill", "decode"}
 
 

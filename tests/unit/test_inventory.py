@@ -11,7 +11,7 @@ from kubectl_dynamo.state.inventory import (
     is_network_resource,
     largest_fit,
     node_inventory,
-    pod_gpu_requests,
+    pod_gpus,
 )
 
 
@@ -47,10 +47,17 @@ def pod(node_name: str | None, gpus: int | str | None = None, *, phase: str = "R
     pytest.param(pod("n", 1, init=[8]), 8, id="an init container asking for more"),
     pytest.param(pod("n", None), 0, id="no GPUs"),
     pytest.param(pod("n", "1k"), 1000, id="a quantity with a suffix"),
+    pytest.param(pod("n", "1.5k"), 1500, id="a decimal quantity (read as 0 before issue 12)"),
+    pytest.param(pod("n", "1e3"), 1000, id="an exponent (read as 0 before issue 12)"),
     pytest.param(pod("n", "half"), 0, id="nonsense reads as nothing"),
+    pytest.param({"spec": {"containers": [{"resources": {"requests": {"nvidia.com/gpu": "4"},
+                                                         "limits": {"nvidia.com/gpu": "8"}}}]}}, 4,
+                 id="the request, not the limit, is what the scheduler counts"),
+    pytest.param({"spec": {"containers": [{"resources": {"limits": {"amd.com/gpu": "8"}}}]}}, 0,
+                 id="only nvidia.com/gpu, the resource node allocatable counts"),
 ])
-def test_pod_gpu_requests(p, gpus):
-    assert pod_gpu_requests(p) == gpus
+def test_pod_gpus(p, gpus):
+    assert pod_gpus(p) == gpus
 
 
 def test_build_inventory_counts_bound_live_pods_only():

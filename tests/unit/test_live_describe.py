@@ -155,8 +155,8 @@ def test_pod_gpus_count_containers_and_the_largest_init_container():
     p = {"spec": {"containers": [{"resources": {"limits": {"nvidia.com/gpu": "4"}}},
                                  {"resources": {"requests": {"nvidia.com/gpu": "2"}}}],
                   "initContainers": [{"resources": {"limits": {"nvidia.com/gpu": "8"}}}]}}
-    assert livepods.pod_gpus(p) == 8
-    assert livepods.pod_gpus({"spec": {"containers": [{}]}}) == 0
+    assert livepods.pod_row({"metadata": {"name": "p"}, **p}).gpus == 8
+    assert livepods.pod_row({"metadata": {"name": "p"}, "spec": {"containers": [{}]}}).gpus == 0
 
 
 def test_placement_lists_nodes_then_unscheduled_pods_and_notes_shared_nodes():
@@ -306,7 +306,9 @@ def test_description_of_a_dgd_without_anything_around_it():
     assert d.notes == ["cannot list pods: forbidden: cannot list pods"]
     out = io.StringIO()
     render_description(d, out, NOW)
-    assert "Pods:          <none>" in out.getvalue() and "Note:          cannot list pods" in out.getvalue()
+    assert out.getvalue().splitlines()[-7:] == [
+        "Objects:       <none>", "Pods:          <none>", "Placement:     <none>", "Why Pending:   <none>",
+        "Findings:      <none>", "Note:          cannot list pods: forbidden: cannot list pods", "Events:        <none>"]
 
 
 def test_describe_text_golden():

@@ -71,8 +71,8 @@ def test_budget_hint_suggests_a_name_that_fits():
     doc = _doc("a-very-long-deployment-name-xyz", "decode", True)
     finding = next(f for f in findings(doc) if f.code == "NAME_BUDGET")
     short = names.suggest_short_name("a-very-long-deployment-name-xyz", graph(doc).services[0])
-    assert short and len(short) + 16 <= 45
-    assert repr(short) in finding.hint
+    assert (short, len(short) + 16) == ("a-very-long-deployment-name-x", 45)  # 29 + decode twice + -ldr
+    assert finding.hint == f'shorten the DGD name (e.g. {short!r}) or the service name, or set nvidia.com/enable-grove: "false"'
 
 
 # --- object names -----------------------------------------------------------------------------------
@@ -161,3 +161,62 @@ def test_explain_lists_one_lws_and_podgroup_per_replica():
     dcd = "my-dgd-worker-deadbeef"
     assert plans["worker"] == [("DynamoComponentDeployment", dcd)] + [
         pair for i in range(3) for pair in (("LeaderWorkerSet", f"{dcd}-{i}"), ("PodGroup", f"{dcd}-{i}"))]
+
+
+# --- init and validate apply one budget -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode, nodes", [("agg", 1), ("agg", 2), ("disagg", 2)], ids=["agg single-node", "agg multinode", "disagg multinode"])
+def test_init_refuses_exactly_the_names_validate_flags(mode, nodes):
+    """scaffold._check_budget had its own copy of the formula; it now asks names.grove_budget_used,
+    so for every name length init writes a DGD validate passes, or refuses it, never anything else."""
+    from kubectl_dynamo.dgd import model, rules
+    from kubectl_dynamo.dgd.scaffold import ScaffoldError, ScaffoldOptions, scaffold
+
+    outcomes = {}
+    for length in range(20, 47):
+        name = "a" * length
+        try:
+            docs = scaffold(ScaffoldOptions(name=name, nodes=nodes, gpus=4, mode=mode))
+        except ScaffoldError as e:
+            assert "Grove's 45-character budget" in str(e)
+            outcomes[length] = "refused"
+            continue
+        graph = model.read_graph(next(d for d in docs if model.is_dgd(d)))
+        assert "NAME_BUDGET" not in {f.code for f in rules.validate(graph)}
+        over = max(names.grove_budget_used(name, s) for s in graph.services) > names.GROVE_NAME_BUDGET
+        outcomes[length] = "over" if over else "written"
+    first_refused = min(k for k, v in outcomes.items() if v == "refused")
+    assert "over" not in outcomes.values()
+    assert all(v == "written" for k, v in outcomes.items() if k < first_refused)
+    # the longest service decides: Frontend (8) single-node, worker/prefill (6/7) + -ldr multinode
+    assert first_refused == {("agg", 1): 38, ("agg", 2): 30, ("disagg", 2): 28}[(mode, nodes)]
+
+
+# --- one DNS-label rule (dgd/wellformed.is_dns1123_label) --------------------------------------------------------------------------------
+
+LABELS = [
+    ("llm", True), ("a", True), ("0abc", True), ("a-b-c", True), ("a" * 63, True), ("a" * 64, False),
+    ("Llm", False), ("-llm", False), ("llm-", False), ("l_m", False), ("l.m", False), ("", False), ("llm\n", False),
+]
+
+
+@pytest.mark.parametrize("name, ok", LABELS, ids=[repr(n) if len(n) < 10 else f"{len(n)} characters" for n, _ in LABELS])
+def test_is_dns1123_label(name, ok):
+    from kubectl_dynamo.dgd.wellformed import is_dns1123_label
+
+    assert is_dns1123_label(name) is ok
+
+
+@pytest.mark.parametrize("name, ok", LABELS, ids=[repr(n) if len(n) < 10 else f"{len(n)} characters" for n, _ in LABELS])
+def test_init_and_validate_judge_a_name_alike(name, ok, capsys):
+    """init's NAME check and validate's BAD_SERVICE_NAME had a regex each (and `$` let a trailing
+    newline through); both ask wellformed.is_dns1123_label now, apimachinery's IsDNS1123Label."""
+    from kubectl_dynamo.cli.main import run
+
+    code = run(["init", name, "--orchestrator", "lws"])  # lws: no Grove budget, only the label rule
+    assert code in (0, 2)
+    init_ok = code == 0
+    svc_ok = "BAD_SERVICE_NAME" not in codes(findings(dgd({name: frontend()}))) if name == name.lower() else None
+    assert init_ok is ok
+    assert svc_ok in (ok, None)

@@ -142,17 +142,24 @@ def test_trace_names_each_input_of_the_decision():
     assert "worker (2 nodes)" in decision.trace[3].outcome
 
 
-# --- workload-provider (newer operators stamp it at create) ---------------------------------------
+# --- workload-provider (1.5: written by the webhook at create, authoritative afterwards) --------------
 
-def _newer_caps(grove_enabled: bool, lws_enabled: bool):
-    # the durable provider annotation exists only in operators newer than the 1.1 line
-    return caps(grove=grove_enabled, lws=lws_enabled, volcano=lws_enabled, version="1.4.0")
+def _newer_caps(grove_enabled: bool, lws_enabled: bool, version: str = "1.5.0"):
+    # the durable provider annotation exists from the 1.5 line (#12942, #13273)
+    return caps(grove=grove_enabled, lws=lws_enabled, volcano=lws_enabled, version=version)
 
 
-def test_operator_1_1_ignores_the_workload_provider_annotation():
-    decision = _decide(_doc(True, {PROVIDER_ANN: "component"}), _caps(True, True))
+def _live(doc: dict, c) -> pathway.PathwayDecision:
+    """A live DGD: its stored annotations are final."""
+    return pathway.decide(graph(doc), c, creating=False)
+
+
+@pytest.mark.parametrize("version", ["1.1.0", "1.4.2"], ids=["1.1", "1.4 (the line before the provider)"])
+def test_operators_before_1_5_ignore_the_workload_provider_annotation(version):
+    decision = _live(_doc(True, {PROVIDER_ANN: "component"}), _newer_caps(True, True, version))
     assert decision.pathway == "grove"
-    assert not any(t.step == f"annotation {PROVIDER_ANN}" for t in decision.trace)
+    step = next(t for t in decision.trace if t.step == f"annotation {PROVIDER_ANN}")
+    assert "ignored" in step.outcome and "< 1.5.0" in step.outcome
 
 
 PROVIDER_CASES = [
@@ -161,18 +168,19 @@ PROVIDER_CASES = [
     pytest.param("grove", None, False, True, "failed", id="provider grove without grove enabled: selected provider unavailable"),
     pytest.param("component", None, True, True, "component", id="provider component wins over grove being enabled"),
     pytest.param("component", None, True, False, "failed", id="provider component, multinode, no lws: no multinode orchestrator"),
-    pytest.param("Component", None, False, True, "component", id="provider value is matched case-insensitively"),
-    pytest.param("disaggregatedset", None, False, True, "component", id="provider disaggregatedset takes the component path"),
+    pytest.param("Component", None, False, True, "failed", id="provider value is matched case-sensitively: Component is unsupported"),
+    pytest.param("disaggregatedset", None, False, True, "failed",
+                 id="provider disaggregatedset without the DisaggregatedSet API: selected provider unavailable"),
     pytest.param("lws", None, True, True, "failed", id="an unknown provider is unsupported"),
 ]
 
 
 @pytest.mark.parametrize(("provider", "enable_grove", "grove_enabled", "lws_enabled", "expected"), PROVIDER_CASES)
-def test_workload_provider_annotation(provider, enable_grove, grove_enabled, lws_enabled, expected):
+def test_stored_workload_provider_of_a_live_dgd(provider, enable_grove, grove_enabled, lws_enabled, expected):
     annotations = {PROVIDER_ANN: provider}
     if enable_grove is not None:
         annotations[GROVE_ANN] = enable_grove
-    decision = _decide(_doc(True, annotations), _newer_caps(grove_enabled, lws_enabled))
+    decision = _live(_doc(True, annotations), _newer_caps(grove_enabled, lws_enabled))
     assert decision.pathway == expected
     assert any(t.step == f"annotation {PROVIDER_ANN}" for t in decision.trace)
     if expected == "failed":
@@ -180,10 +188,51 @@ def test_workload_provider_annotation(provider, enable_grove, grove_enabled, lws
 
 
 def test_unsupported_provider_names_the_reason():
-    decision = _decide(_doc(True, {PROVIDER_ANN: "lws"}), _newer_caps(True, True))
+    decision = _live(_doc(True, {PROVIDER_ANN: "lws"}), _newer_caps(True, True))
     assert "unsupported_workload_provider" in decision.trace[-1].outcome
-    decision = _decide(_doc(True, {PROVIDER_ANN: "grove"}), _newer_caps(False, True))
+    decision = _live(_doc(True, {PROVIDER_ANN: "grove"}), _newer_caps(False, True))
     assert "selected_workload_provider_unavailable" in decision.trace[-1].outcome
+
+
+@pytest.mark.parametrize(
+    ("grove_enabled", "enable_grove", "written"),
+    [
+        pytest.param(True, None, "grove", id="grove enabled, no opt-out: the webhook writes grove"),
+        pytest.param(True, "false", "component", id="grove enabled, opted out: the webhook writes component"),
+        pytest.param(False, None, "component", id="grove not enabled: the webhook writes component"),
+    ],
+)
+def test_a_files_provider_is_replaced_at_create(grove_enabled, enable_grove, written):
+    annotations = {PROVIDER_ANN: "lws"}
+    if enable_grove is not None:
+        annotations[GROVE_ANN] = enable_grove
+    decision = pathway.decide(graph(_doc(True, annotations)), _newer_caps(grove_enabled, True), creating=True)
+    assert decision.provider == written
+    assert decision.pathway == ("grove" if written == "grove" else "component")
+    step = next(t for t in decision.trace if t.step == f"annotation {PROVIDER_ANN}")
+    assert f"replaced at create by '{written}'" in step.outcome
+
+
+@pytest.mark.parametrize(
+    ("version", "creating", "code"),
+    [
+        pytest.param("1.5.0", True, "WORKLOAD_PROVIDER_IGNORED", id="1.5 file: the value is reported as ignored"),
+        pytest.param("1.4.0", True, "ANNOTATION_IGNORED", id="1.4 file: the operator does not read it at all"),
+        pytest.param("1.5.0", False, None, id="1.5 live DGD with a valid stored value: no finding"),
+    ],
+)
+def test_provider_findings_on_both_sides_of_1_5(version, creating, code):
+    from kubectl_dynamo.dgd import rules
+
+    found = rules.validate(graph(_doc(True, {PROVIDER_ANN: "grove"})), {}, version, creating=creating)
+    provider_codes = [f.code for f in found if PROVIDER_ANN in f.message]
+    assert provider_codes == ([code] if code else [])
+
+
+def test_a_legacy_live_dgd_without_a_provider_is_adopted_from_its_intent():
+    decision = _live(_doc(True, {GROVE_ANN: "false"}), _newer_caps(True, True))
+    assert decision.provider == "component" and decision.pathway == "component"
+    assert "adopted from the current intent" in next(t.outcome for t in decision.trace if t.step == f"annotation {PROVIDER_ANN}")
 
 
 # --- capabilities.resolve (§1.2) ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kubectl_dynamo.dgd import capabilities
+from kubectl_dynamo.dgd import capabilities, versions
 
 from .builders import caps, dgd, explain, frontend, service_plan, sglang_worker, vllm_worker
 
@@ -107,8 +107,10 @@ def test_contract_checker_notices_a_missing_or_mistyped_field():
 
 def test_capabilities_in_the_explanation():
     d = explain(dgd(), capabilities.assumed("grove,kai", None)).to_dict()["capabilities"]
+    # offline the newest mirrored line is the default (1.6)
     assert {k: d[k] for k in CAPABILITY_FIELDS} == {"source": "assumed", "grove": True, "lws": False, "volcano": False,
-                                                    "kaiScheduler": True, "operatorVersion": "1.1.0"}
+                                                    "kaiScheduler": True, "operatorVersion": versions.NEWEST_KNOWN}
+    assert d["mirroredLine"] == "1.6"
 
 
 # --- scheduler plan ---------------------------------------------------------------------------------------
@@ -208,7 +210,8 @@ def test_grove_objects():
     e = explain(_worker_doc(), caps(grove=True))
     assert e.pathway == "grove"
     assert [o.to_dict() for o in e.objects] == [{"kind": "PodCliqueSet", "name": "demo"},
-                                                {"kind": "ConfigMap", "name": "demo-wait-leader-script"}]
+                                                {"kind": "ConfigMap", "name": "demo-wait-leader-script"},
+                                                {"kind": "Secret", "name": "mpi-run-ssh-secret"}]
     assert _kinds(e) == {"Frontend": ["PodClique"], "worker": ["PodCliqueScalingGroup", "PodClique", "PodClique"]}
     assert {s.name: s.workload for s in e.services} == {"Frontend": "PodClique", "worker": "PodCliqueScalingGroup"}
 
@@ -250,10 +253,13 @@ def test_a_too_long_dynamo_namespace_label_stops_the_component_path(c, kinds):
     assert _kinds(e)["worker"] == kinds
 
 
-def test_failed_pathway_creates_nothing():
+def test_failed_pathway_creates_no_workload_but_the_shared_objects():
+    """reconcileResources makes the wait-leader ConfigMap and the MPI SSH Secret before it finds
+    that no orchestrator is available (operator-newest.md §7)."""
     e = explain(_worker_doc(), caps())
     assert e.pathway == "failed"
-    assert e.objects == []
+    assert [o.to_dict() for o in e.objects] == [{"kind": "ConfigMap", "name": "demo-wait-leader-script"},
+                                                {"kind": "Secret", "name": "mpi-run-ssh-secret"}]
     for s in e.services:
         assert (s.workload, s.objects) == (None, [])
     worker = next(s for s in e.services if s.name == "worker")
@@ -305,7 +311,7 @@ def test_trace_says_the_version_was_assumed():
     e = explain(dgd(), capabilities.assumed("grove", None))
     assert "newest operator line" in e.trace[0].outcome
     e = explain(dgd(), capabilities.assumed("grove", "1.0.0"))
-    assert e.trace[0].outcome == "1.0.0 (from --operator-version)"
+    assert e.trace[0].outcome == "1.0.0 (from --operator-version; rule set 1.0)"
 
 
 @pytest.mark.parametrize(

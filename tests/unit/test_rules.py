@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from kubectl_dynamo.dgd import capabilities
+from kubectl_dynamo.dgd import compat_dgd as compat_dgd_module
+from kubectl_dynamo.dgd import pathway as pathway_module
 from kubectl_dynamo.dgd import plan as plan_module
 from kubectl_dynamo.dgd import rules as rules_module
 from kubectl_dynamo.dgd.capabilities import Capabilities, OrchestratorConfig
@@ -42,12 +45,15 @@ class Check:
     doc: dict
     caps: Capabilities | None = None
     configmaps: dict = field(default_factory=dict)
-    version: str | None = None
+    version: str | None = "1.1.0"  # validate's line; explain's is in caps
+    claims: dict = field(default_factory=dict)
+    creating: bool = True
 
     def run(self) -> list:
         if self.caps is None:
-            return findings(self.doc, configmaps=self.configmaps, version=self.version)
-        return explain(self.doc, self.caps, configmaps=self.configmaps).findings
+            return rules_module.validate(graph(self.doc), self.configmaps, self.version, claims=self.claims,
+                                         creating=self.creating)
+        return explain(self.doc, self.caps, configmaps=self.configmaps, claims=self.claims, creating=self.creating).findings
 
 
 def _worker_doc(worker: dict, *, name: str = "worker", **kw) -> dict:
@@ -73,6 +79,34 @@ def _trt(configmaps: dict | None) -> Check:
 
 def _lws(worker: dict) -> Check:
     return Check(_worker_doc(worker), caps(lws=True, volcano=True))
+
+
+def _beta(**extra) -> dict:
+    """A v1beta1 DGD: a frontend and a 2 x 4 GPU vLLM decode component with TP 8; `extra` is
+    merged into the decode component."""
+    worker = component_v1beta1("decode", "decode", nodes=2, gpu="4", command=["python3", "-m", "dynamo.vllm"],
+                               args=["--model", "m", "--tensor-parallel-size", "8"])
+    worker.update(extra)
+    return dgd_v1beta1([component_v1beta1("Frontend", "frontend", gpu=None), worker])
+
+
+def _dra_worker(claim: str = "gpus") -> dict:
+    """A multinode vLLM worker whose GPUs come only from a DRA ResourceClaimTemplate."""
+    w = vllm_worker(8, nodes=2, gpu=None)
+    w["resources"] = {"claims": [{"name": claim}]}
+    w["extraPodSpec"]["resourceClaims"] = [{"name": claim, "resourceClaimTemplateName": "four-gpus"}]
+    return w
+
+
+DRA = {("ResourceClaimTemplate", "four-gpus"): 4}
+PROVIDER = "nvidia.com/workload-provider"
+DS = "nvidia.com/enable-disaggregatedset"
+
+
+def _ds_doc(**annotations: str) -> dict:
+    return dgd({"Frontend": frontend(), "prefill": vllm_worker(8, nodes=2, gpu="4", component_type="prefill"),
+                "decode": vllm_worker(8, nodes=2, gpu="4", component_type="decode")},
+               annotations={DS: "true", **annotations})
 
 
 CASES = [
@@ -130,8 +164,10 @@ CASES = [
                  Check(dgd(annotations={"nvidia.com/enable-grove": "False"})), id="BAD_ANNOTATION: enable-grove no means use grove"),
     pytest.param("BAD_ANNOTATION", "warning", None, Check(dgd(annotations={"nvidia.com/kai-scheduler-queue": "  "})),
                  Check(dgd(annotations={"nvidia.com/kai-scheduler-queue": "team-a"})), id="BAD_ANNOTATION: a blank kai queue"),
-    pytest.param("BAD_ANNOTATION", "warning", None, Check(dgd(annotations={"nvidia.com/workload-provider": "lws"})),
-                 Check(dgd(annotations={"nvidia.com/workload-provider": "component"})), id="BAD_ANNOTATION: workload provider lws"),
+    pytest.param("BAD_ANNOTATION", "error", None,
+                 Check(dgd(annotations={"nvidia.com/workload-provider": "lws"}), version="1.5.0", creating=False),
+                 Check(dgd(annotations={"nvidia.com/workload-provider": "component"}), version="1.5.0", creating=False),
+                 id="BAD_ANNOTATION: a live DGD's stored workload provider lws is unsupported"),
     # found by the real-operator comparison: the label <namespace>-<dgd> is refused over 63 characters
     pytest.param("DYNAMO_NAMESPACE_TOO_LONG", "error", None, Check(dgd(name="d" * 30, namespace="n" * 33)),
                  Check(dgd(name="d" * 30, namespace="n" * 32)), id="DYNAMO_NAMESPACE_TOO_LONG: namespace-dgd is 64 characters"),
@@ -207,6 +243,76 @@ CASES = [
                  _lws(vllm_worker(8, nodes=2, gpu="4", gpu_request="4")), id="LWS_NO_GPU_LIMIT: lws worker with gpu in requests only"),
     pytest.param("INSUFFICIENT_GPUS", "warning", "worker", Check(dgd(), caps(grove=True, free_gpus=[4, 2])),
                  Check(dgd(), caps(grove=True, free_gpus=[4, 4])), id="INSUFFICIENT_GPUS: two pods of 4 gpus on 4 + 2 free"),
+    # newer operator lines (gates.py): each on the side of its boundary that has it, near-miss on the other
+    pytest.param("OPERATOR_NEWER_THAN_MIRROR", "warning", None, Check(dgd(), version="1.7.0"), Check(dgd(), version="1.6.1"),
+                 id="OPERATOR_NEWER_THAN_MIRROR: operator 1.7 is past the newest mirrored line"),
+    pytest.param("API_VERSION_NOT_SERVED", "error", None, Check(_beta(), version="1.1.0"), Check(_beta(), version="1.2.0"),
+                 id="API_VERSION_NOT_SERVED: v1beta1 before 1.2"),
+    pytest.param("ANNOTATION_IGNORED", "info", None, Check(dgd(annotations={PROVIDER: "grove"}), version="1.4.2"),
+                 Check(dgd(), version="1.4.2"), id="ANNOTATION_IGNORED: the workload provider before 1.5"),
+    pytest.param("ANNOTATION_IGNORED", "info", None, Check(dgd(annotations={DS: "true"}), version="1.4.2"),
+                 Check(dgd(annotations={DS: "true"}), version="1.5.0"), id="ANNOTATION_IGNORED: enable-disaggregatedset before 1.5"),
+    pytest.param("WORKLOAD_PROVIDER_IGNORED", "warning", None, Check(dgd(annotations={PROVIDER: "grove"}), version="1.5.0"),
+                 Check(dgd(annotations={PROVIDER: "grove"}), version="1.5.0", creating=False),
+                 id="WORKLOAD_PROVIDER_IGNORED: a file's provider is replaced at create (a live one is the truth)"),
+    pytest.param("PCS_NAME_SHORTENED", "info", None, Check(dgd(name="d" * 30), version="1.2.0"),
+                 Check(dgd(name="d" * 29), version="1.2.0"), id="PCS_NAME_SHORTENED: 30 characters do not fit beside worker"),
+    pytest.param("NAME_BUDGET", "error", "w" * 17, Check(dgd({"w" * 17: vllm_worker(8, nodes=2, gpu="4")}, name="abcdefgh"), version="1.6.0"),
+                 Check(dgd({"w" * 16: vllm_worker(8, nodes=2, gpu="4")}, name="abcdefgh"), version="1.6.0"),
+                 id="NAME_BUDGET at 1.6: a 17-character multinode component (38) leaves less than the 8-character floor"),
+    pytest.param("PODCLIQUE_NAME_LENGTH", "warning", "decode",
+                 Check(dgd({"decode": vllm_worker(8, nodes=2, gpu="4")}, name="d" * 40), version="0.9.0"),
+                 Check(dgd({"decode": vllm_worker(8, nodes=2, gpu="4")}, name="d" * 35), version="0.9.0"),
+                 id="PODCLIQUE_NAME_LENGTH: before the 1.0 budget a 62-character clique name is possible"),
+    pytest.param("MULTIPLE_BACKENDS", "error", "worker",
+                 _v(vllm_worker(8, nodes=2, gpu="4", args=["--model", "m", "--tensor-parallel-size", "8", "&&",
+                                                         "python3", "-m", "dynamo.sglang"])),
+                 _v(vllm_worker(8, nodes=2, gpu="4")), id="MULTIPLE_BACKENDS: the command names vllm and sglang"),
+    pytest.param("MULTIPLE_BACKENDS", "error", None,
+                 Check(dgd({"a": vllm_worker(4, gpu="4"), "b": sglang_worker(args=["--tp", "4"], gpu="4")},
+                           annotations={"nvidia.com/enable-grove": "false"}), version="1.5.0"),
+                 Check(dgd({"a": vllm_worker(4, gpu="4"), "b": sglang_worker(args=["--tp", "4"], gpu="4")},
+                           annotations={"nvidia.com/enable-grove": "false"}), version="1.4.2"),
+                 id="MULTIPLE_BACKENDS: workers with different backends and no backendFramework on the component pathway"),
+    pytest.param("GPUS_UNKNOWN", "info", "worker", Check(_worker_doc(_dra_worker()), version="1.6.0"),
+                 Check(_worker_doc(_dra_worker()), version="1.6.0", claims=DRA), id="GPUS_UNKNOWN: the DRA claim template is not in the input"),
+    pytest.param("DRA_GPUS_NOT_READ", "warning", "worker", Check(_worker_doc(_dra_worker()), version="1.3.1", claims=DRA),
+                 Check(_worker_doc(_dra_worker()), version="1.4.0", claims=DRA), id="DRA_GPUS_NOT_READ: DRA-only GPUs before 1.4"),
+    pytest.param("MIN_AVAILABLE", "error", "decode", Check(_beta(replicas=2, minAvailable=3), version="1.3.0"),
+                 Check(_beta(replicas=2, minAvailable=2), version="1.3.0"), id="MIN_AVAILABLE: above replicas"),
+    pytest.param("MIN_AVAILABLE", "warning", "decode", Check(_beta(minAvailable=1), version="1.2.1"),
+                 Check(_beta(minAvailable=1), version="1.3.0"), id="MIN_AVAILABLE: unknown to the 1.2 line"),
+    pytest.param("GROVE_ONLY_FIELD", "error", None,
+                 Check(dgd(annotations={"nvidia.com/enable-grove": "false"}, priorityClassName="high"), version="1.3.0"),
+                 Check(dgd(priorityClassName="high"), version="1.3.0"), id="GROVE_ONLY_FIELD: priorityClassName off the Grove pathway"),
+    pytest.param("RUNTIME_VERSION", "error", "worker",
+                 Check(_worker_doc(vllm_worker(8, nodes=2, gpu="4", image="my-registry/vllm-runtime:my-tag")), version="1.5.0"),
+                 Check(_worker_doc(vllm_worker(8, nodes=2, gpu="4", image="my-registry/vllm-runtime:my-tag",
+                                               runtimeVersionOverride="1.5.0")), version="1.5.0"),
+                 id="RUNTIME_VERSION: a non-semver tag without runtimeVersionOverride at 1.5"),
+    pytest.param("RUNTIME_VERSION", "warning", "worker",
+                 Check(_worker_doc(vllm_worker(8, nodes=2, gpu="4", image="repo/vllm:latest")), version="1.4.0"),
+                 Check(_worker_doc(vllm_worker(8, nodes=2, gpu="4", image="repo/vllm:latest")), version="1.3.1"),
+                 id="RUNTIME_VERSION: 1.4.x may or may not enforce it; 1.3 does not"),
+    pytest.param("SIDECAR_MULTINODE", "error", "decode",
+                 Check(_beta(podTemplate={"spec": {"initContainers": [{"name": "runtime", "image": "r:1.6.0"}],
+                                                   "containers": [{"name": "main", "image": "x:1.6.0",
+                                                                   "resources": {"limits": {"nvidia.com/gpu": "4"}}}]}}),
+                       version="1.6.0"),
+                 Check(_beta(podTemplate={"spec": {"initContainers": [{"name": "runtime", "image": "r:1.6.0"}],
+                                                   "containers": [{"name": "main", "image": "x:1.6.0",
+                                                                   "resources": {"limits": {"nvidia.com/gpu": "4"}}}]}}),
+                       version="1.5.1"),
+                 id="SIDECAR_MULTINODE: a multinode component in sidecar mode at 1.6"),
+    pytest.param("DISAGGREGATED_SET_IGNORED", "info", None, Check(_ds_doc(), caps(grove=True, version="1.5.0")),
+                 Check(_ds_doc(), caps(grove=True, version="1.4.2")), id="DISAGGREGATED_SET_IGNORED: Grove wins without the opt-out"),
+    pytest.param("DISAGGREGATED_SET_UNAVAILABLE", "warning", None,
+                 Check(_ds_doc(), caps(lws=True, volcano=True, version="1.5.0")),
+                 Check(_ds_doc(), caps(lws=True, volcano=True, disaggregated_set=True, version="1.5.0")),
+                 id="DISAGGREGATED_SET_UNAVAILABLE: the DisaggregatedSet API is not served: fallback to LWS"),
+    pytest.param("VERSION_SKEW", "error", None, Check(dgd(), capabilities.assumed("grove@v0.1.0-alpha.12,kai@v0.17.0", "1.5.0")),
+                 Check(dgd(), capabilities.assumed("grove@v0.1.0-alpha.13,kai@v0.17.0", "1.5.0")),
+                 id="VERSION_SKEW: Grove alpha.12 under the 1.5 floor alpha.13"),
 ]
 
 
@@ -225,7 +331,7 @@ _CODE_IN_CALL = re.compile(r'\bFinding\(\s*[^"()]*?"([A-Z][A-Z0-9_]+)"')
 
 def _source_codes() -> set[str]:
     out: set[str] = set()
-    for module in (rules_module, plan_module):
+    for module in (rules_module, plan_module, pathway_module, compat_dgd_module):
         text = Path(module.__file__).read_text(encoding="utf-8")
         calls = len(re.findall(r"\bFinding\(", text))
         found = _CODE_IN_CALL.findall(text)
@@ -273,8 +379,9 @@ def test_findings_are_sorted_errors_first():
 
 def test_validate_mirrors_the_operator_version_for_flag_spelling_consequence():
     doc = _worker_doc(vllm_worker(args=["-tp", "8"], nodes=2, gpu="4"))
-    sev = {v: [f.severity for f in findings(doc, version=v) if f.code == "FLAG_SPELLING"] for v in ("1.1.0", "1.2.0")}
-    assert sev == {"1.1.0": ["error"], "1.2.0": ["warning"]}
+    # both sides of the (unpinned) normalisation boundary: 1.4 reads strictly, 1.5 normalises
+    sev = {v: [f.severity for f in findings(doc, version=v) if f.code == "FLAG_SPELLING"] for v in ("1.1.0", "1.4.2", "1.5.0")}
+    assert sev == {"1.1.0": ["error"], "1.4.2": ["error"], "1.5.0": ["warning"]}
 
 
 def test_finding_to_dict_has_the_contract_fields():

@@ -150,19 +150,24 @@ BUDGET = [
 
 @pytest.mark.parametrize(("length", "options", "fits"), BUDGET)
 def test_name_budget_matches_the_webhook_rule(length, options, fits):
+    """init keeps names inside the 1.0/1.1 webhook's budget, so its output is accepted by every
+    mirrored line (newer ones would shorten the PodCliqueSet name instead of refusing it)."""
     name = "n" * length
     if fits:
         doc, cms = _split(scaffold(ScaffoldOptions(name=name, gpus=4, **options)))
-        assert "NAME_BUDGET" not in [f.code for f in rules.validate(model.read_graph(doc), cms)]
+        assert "NAME_BUDGET" not in [f.code for f in rules.validate(model.read_graph(doc), cms, "1.1.0")]
     else:
         with pytest.raises(ScaffoldError, match="45-character budget") as err:
             scaffold(ScaffoldOptions(name=name, gpus=4, **options))
         assert f"at most {length - 1} characters" in str(err.value)
-        # the same graph written for LWS is accepted, and the webhook rule agrees it is over budget on Grove
+        # the same graph written for LWS is accepted, and the 1.1 webhook rule agrees it is over budget on Grove
         doc, cms = _split(scaffold(ScaffoldOptions(name=name, gpus=4, orchestrator="lws", **options)))
         assert rules.validate(model.read_graph(doc), cms) == []
         del doc["metadata"]["annotations"][GROVE_ANN]
-        assert "NAME_BUDGET" in [f.code for f in rules.validate(model.read_graph(doc), cms)]
+        assert "NAME_BUDGET" in [f.code for f in rules.validate(model.read_graph(doc), cms, "1.1.0")]
+        # the 1.6 operator shortens the PodCliqueSet name instead
+        found = [f.code for f in rules.validate(model.read_graph(doc), cms, "1.6.0")]
+        assert "NAME_BUDGET" not in found and "PCS_NAME_SHORTENED" in found
 
 
 def test_a_long_name_is_fine_with_orchestrator_lws():
@@ -210,8 +215,8 @@ def test_namespace_is_written_on_every_document():
 
 
 def test_scaffold_returns_fresh_plain_data():
-    a = scaffold(ScaffoldOptions(nodes=2, gpus=4))
-    b = scaffold(ScaffoldOptions(nodes=2, gpus=4))
+    a = scaffold(ScaffoldOptions(nodes=2, gpus=4, api_version=V1ALPHA1))
+    b = scaffold(ScaffoldOptions(nodes=2, gpus=4, api_version=V1ALPHA1))
     assert a == b
     a[-1]["spec"]["services"]["worker"]["replicas"] = 9
     assert b[-1]["spec"]["services"]["worker"]["replicas"] == 1
@@ -230,7 +235,7 @@ def test_v1beta1_scaffold_uses_components_and_pod_templates():
 # --- the real CRD's OpenAPI schema ----------------------------------------------------------------------
 
 SCHEMA_CASES = [
-    pytest.param(ScaffoldOptions(nodes=n, gpus=g, backend=b, mode=m, orchestrator=o, queue=q),
+    pytest.param(ScaffoldOptions(nodes=n, gpus=g, backend=b, mode=m, orchestrator=o, queue=q, api_version=V1ALPHA1),
                  id=f"{b} {m} {n}x{g} {o}" + (" with queue" if q else ""))
     for b, m, (n, g), (o, q) in itertools.product(BACKENDS, MODES, [(1, 1), (2, 4)],
                                                    [("auto", None), ("lws", None), ("grove", "team-a")])
@@ -245,7 +250,7 @@ def test_v1alpha1_scaffold_passes_the_crd_schema(options):
 
 
 def _broken(path: tuple, value) -> dict:
-    doc, _ = _split(scaffold(ScaffoldOptions(nodes=2, gpus=4)))
+    doc, _ = _split(scaffold(ScaffoldOptions(nodes=2, gpus=4, api_version=V1ALPHA1)))
     doc = copy.deepcopy(doc)
     node = doc
     for key in path[:-1]:

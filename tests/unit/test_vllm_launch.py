@@ -346,7 +346,8 @@ def test_readings_that_differ_are_always_warned_about(command, args):
     ("version", "mode"),
     [
         pytest.param("1.1.0", "none", id="operator 1.1 reads -tp 8 as 1 and injects nothing"),
-        pytest.param("1.2.0", "mp", id="a newer operator normalises -tp 8 and launches mp"),
+        pytest.param("1.4.2", "none", id="operator 1.4 still reads strictly (normalisation boundary 1.5, unpinned)"),
+        pytest.param("1.5.0", "mp", id="a 1.5 operator normalises -tp 8 and launches mp"),
     ],
 )
 def test_launch_uses_the_reading_of_the_mirrored_operator(version, mode):

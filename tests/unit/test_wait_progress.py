@@ -10,6 +10,8 @@ import pytest
 
 from kubectl_dynamo.dgd import capabilities, model, plan
 from kubectl_dynamo.report import apply_text
+from kubectl_dynamo.state import common
+from kubectl_dynamo.state.common import human_duration
 from kubectl_dynamo.state.progress import FAILED, READY, Progress, progress
 
 
@@ -56,13 +58,20 @@ def test_outcome_of_a_status(status, generation, outcome):
     assert progress(_dgd(status, generation)).outcome == outcome
 
 
-def test_services_read_ready_then_available_replicas():
-    p = progress(_dgd({"state": "pending", "services": {
-        "Frontend": {"componentKind": "Deployment", "replicas": 1, "readyReplicas": 1, "availableReplicas": 1},
-        "decode": {"componentKind": "PodCliqueScalingGroup", "replicas": 2, "availableReplicas": 1},
+def test_services_count_ready_replicas_as_the_operator_does():
+    """A PCSG is ready by availableReplicas, everything else by readyReplicas, each falling back
+    to the other (GetComponentReadinessAndServiceReplicaStatuses): the same rule as get's READY
+    and describe's REPLICAS, so --wait and get never disagree about one status."""
+    status = {"state": "pending", "services": {
+        "Frontend": {"componentKind": "Deployment", "replicas": 1, "readyReplicas": 1, "availableReplicas": 0},
+        "decode": {"componentKind": "PodCliqueScalingGroup", "replicas": 2, "readyReplicas": 2, "availableReplicas": 1},
         "prefill": {"componentKind": "PodClique", "replicas": 1},
-    }}))
-    assert p.services == {"Frontend": (1, 1), "decode": (1, 2), "prefill": (0, 1)}
+        "planner": {"componentKind": "PodCliqueScalingGroup", "replicas": 1, "readyReplicas": 1},
+    }}
+    p = progress(_dgd(status))
+    assert p.services == {"Frontend": (1, 1), "decode": (1, 2), "prefill": (0, 1), "planner": (1, 1)}
+    dgd = _dgd(status)
+    assert [common.ready_replicas(e) or 0 for _, e in common.status_items(dgd)] == [r for r, _ in p.services.values()]
 
 
 def test_v1beta1_components_are_read_as_a_map_or_a_list():
@@ -74,7 +83,7 @@ def test_v1beta1_components_are_read_as_a_map_or_a_list():
 def test_malformed_status_values_do_not_crash():
     p = progress(_dgd({"state": None, "conditions": "nope", "services": {"x": None, "y": {"replicas": "two"}},
                        "observedGeneration": "abc"}))
-    assert p.services == {"x": (0, 0), "y": (0, 0)}
+    assert p.services == {"y": (0, 0)}  # an entry that is not a mapping is no status
     assert (p.state, p.ready_condition, p.outcome) == ("", None, None)
 
 
@@ -140,9 +149,12 @@ def test_progress_writer_elsewhere_prints_plain_lines():
     assert out.getvalue() == "a: pending\na: successful\n"
 
 
-@pytest.mark.parametrize("seconds, text", [(0, "0s"), (45.9, "45s"), (60, "1m"), (125, "2m5s"), (3720, "1h2m")])
-def test_duration(seconds, text):
-    assert apply_text.duration(seconds) == text
+@pytest.mark.parametrize("seconds, text", [(0, "0s"), (45.9, "45s"), (119, "119s"), (125, "2m5s"), (600, "10m"),
+                                           (3720, "62m"), (10800, "3h"), (11000, "3h3m")])
+def test_wait_durations_read_like_kubectl_ages(seconds, text):
+    """apply --wait's "ready after" and "timed out after" use the one formatter, kubectl's
+    HumanDuration (get's AGE), not a second one that wrote 3h as "3h0m"."""
+    assert human_duration(seconds) == text
 
 
 @pytest.mark.parametrize(
@@ -209,5 +221,5 @@ def test_dgd_summary_shows_replicas_and_pp():
     doc["spec"]["services"]["decode"]["extraPodSpec"]["mainContainer"]["args"] = [
         "--model", "m", "--tensor-parallel-size", "8", "--pipeline-parallel-size", "2"]
     exp = plan.explain(model.read_graph(doc), capabilities.assumed("grove", None))
-    assert "decode 3×(2×8) TP=8 PP=2" in apply_text.dgd_summary(exp)
-    assert ", 64 GPUs " in apply_text.dgd_summary(exp)
+    assert apply_text.dgd_summary(exp) == (
+        "my-llm: 2 services, 64 GPUs (decode 3×(2×8) TP=8 PP=2, prefill 2×8 TP=16), pathway grove")

@@ -69,7 +69,6 @@ class Check:
     expected: Any
     actual: Any
     ok: bool | None = None  # None: expected == actual
-    known: str | None = None  # a known difference another branch is settling (known.py)
     contract: str | None = None  # a difference named out of the contract (OUT_OF_CONTRACT_FIELDS)
 
     def __post_init__(self) -> None:

@@ -102,31 +102,6 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("case_id", [c.id for c in corpus.all_cases()])
 
 
-def pytest_collection_modifyitems(config, items):
-    """``test_issue8_<fact>`` stays only for the (combination, case) pairs where that known
-    difference shows, as a strict xfail (known.py); the others are deselected."""
-    from . import known
-
-    version = kube.load_operator().operator_version()
-    facts = {f"test_issue8_{f.name}": f for f in known.FACTS}
-    cases = {c.id: c for c in corpus.all_cases()}
-    keep, drop = [], []
-    for item in items:
-        fact = facts.get(getattr(item, "originalname", ""))
-        if fact is None or item.path.parent != kube.E2E_DIR / "operator":
-            keep.append(item)
-            continue
-        combo, cid = item.callspec.params["combination"], item.callspec.params["case_id"]
-        if fact.applies(combo, cases[cid], version):
-            item.add_marker(pytest.mark.xfail(strict=True, reason=f"{known.REASON}: {fact.name}"))
-            keep.append(item)
-        else:
-            drop.append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
-
-
 def pytest_terminal_summary(terminalreporter):
     lines = observed.summary()
     if lines:

@@ -82,14 +82,18 @@ def _prerequisite_pvcs(docs: list[dict]) -> list[dict]:
 def scaffolds() -> list[Case]:
     from kubectl_dynamo.dgd import scaffold
 
+    # init writes for the line it mirrors (API version, image tag): the scaffolds are made for the
+    # operator under test, as a user of that operator would run init
+    version = kube.load_operator().operator_version()
     out = []
     for backend in ("vllm", "sglang", "trtllm"):
         for mode in scaffold.MODES:
             for nodes in (1, 2):
-                opts = scaffold.ScaffoldOptions(nodes=nodes, gpus=4, backend=backend, mode=mode)
+                opts = scaffold.ScaffoldOptions(nodes=nodes, gpus=4, backend=backend, mode=mode, operator_version=version)
                 docs = scaffold.scaffold(opts)
                 out.append(Case(f"init-{backend}-{mode}-{nodes}x4", "init", docs,
-                                f"kubectl dynamo init --backend {backend} --mode {mode} --nodes {nodes} --gpus 4"))
+                                f"kubectl dynamo init --backend {backend} --mode {mode} --nodes {nodes} --gpus 4 "
+                                f"--operator-version {version}"))
     return out
 
 

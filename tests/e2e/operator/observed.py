@@ -90,16 +90,11 @@ class Run:
     _checks: dict[str, dict] = field(default_factory=dict)
 
     def checks(self, case_id: str) -> dict:
-        """compare.checks of one case, with known (issue 8) differences classified; cached."""
-        from . import compare, known
+        """compare.checks of one case; cached."""
+        from . import compare
 
         if case_id not in self._checks:
-            r = self.results[case_id]
-            out = compare.checks(r)
-            for cs in out.values():
-                for c in cs:
-                    c.known = known.classify(c, r.case)
-            self._checks[case_id] = out
+            self._checks[case_id] = compare.checks(self.results[case_id])
         return self._checks[case_id]
 
 
@@ -227,18 +222,18 @@ def summary() -> list[str]:
     lines = []
     for run in RUNS:
         per_dgd, explained, rejected = [], 0, 0
-        states = {"ok": 0, "known": 0, "contract": 0, "mismatch": 0}
+        states = {"ok": 0, "contract": 0, "mismatch": 0}
         for cid, r in run.results.items():
             cs = [c for v in run.checks(cid).values() for c in v]
             per_dgd.append(len(cs))
             explained += r.explanation is not None
             rejected += not r.admitted
             for c in cs:
-                states["ok" if c.ok else "known" if c.known else "contract" if c.contract else "mismatch"] += 1
+                states["ok" if c.ok else "contract" if c.contract else "mismatch"] += 1
         lines.append(
             f"{run.combination}: {len(run.results)} DGDs compared ({explained} explained live, {rejected} refused at "
             f"admission); {sum(per_dgd)} fields, per DGD min {min(per_dgd)} / median {statistics.median(per_dgd):g} / "
-            f"max {max(per_dgd)}; equal {states['ok']}, known (issue 8) {states['known']}, out of contract "
+            f"max {max(per_dgd)}; equal {states['ok']}, out of contract "
             f"{states['contract']}, different {states['mismatch']}; set-up {run.setup_seconds}s "
             f"(settle {run.settle_seconds}s, explain+validate {run.explain_seconds}s)")
     return lines
